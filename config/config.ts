@@ -1,0 +1,134 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration loader. Every process (API, worker, scripts) reads its settings here,
+ * validated once at start-up, so a wrong value stops the process with a message naming the
+ * variable instead of failing later in a request.
+ */
+const port = z.coerce.number().int().min(0).max(65_535);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  HOST: z.string().default('127.0.0.1'),
+  PORT: port.default(3000),
+  /** Base URL other members use to reach this instance; `@nodeUrl` links are built from it. */
+  DVCT_PUBLIC_URL: optionalString.pipe(z.url().optional()),
+  /** This instance's id (the seed's dvctId of the nodes it owns). */
+  DVCT_INSTANCE_ID: z.string().min(1).default('dvct-local'),
+  /** Folder for the embedded default's state: SQLite file, chain state, deployment, keys. */
+  DVCT_DATA_DIR: z.string().default('.dvct'),
+  DVCT_OPERATOR_KEY: optionalString.pipe(z.string().min(24, 'DVCT_OPERATOR_KEY must be at least 24 characters').optional()),
+
+  /** postgres://… selects PostgreSQL; unset means the embedded SQLite file. */
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL')
+      .optional(),
+  ),
+  DVCT_SQLITE_PATH: optionalString,
+
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('dvct'),
+  TEMPORAL_UI_URL: z.url().default('http://localhost:8233'),
+
+  CHAIN_RPC_URL: z.url().default('http://127.0.0.1:8545'),
+  /** Hex private key of the operator signer; or CHAIN_SIGNER_KEY_FILE. Never logged. */
+  CHAIN_SIGNER_KEY: optionalString.pipe(
+    z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{64}$/, 'CHAIN_SIGNER_KEY must be a 0x-prefixed 32-byte hex key')
+      .optional(),
+  ),
+  CHAIN_SIGNER_KEY_FILE: optionalString,
+  /** JSON file with the deployed contract addresses (written by the deploy step). */
+  DVCT_DEPLOYMENT_FILE: optionalString,
+  TOKEN_ADDRESS: optionalString.pipe(z.string().regex(/^0x[0-9a-fA-F]{40}$/).optional()),
+  LEDGER_ADDRESS: optionalString.pipe(z.string().regex(/^0x[0-9a-fA-F]{40}$/).optional()),
+
+  /** Optional data-quality service; POSTed {dataId, dataProviderId, usecaseContractId}, answers {factor}. */
+  DVCT_QUALITY_CHECK_URL: optionalString.pipe(z.url().optional()),
+  /** Upper bound for any outgoing HTTP call (webhooks, quality check, peers). */
+  OUTGOING_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  /** How many ancestor levels a prevRoot update travels at most. */
+  PREVROOT_MAX_DEPTH: z.coerce.number().int().positive().max(1_000).default(64),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  logLevel: Env['LOG_LEVEL'];
+  instanceId: string;
+  dataDir: string;
+  api: { host: string; port: number; publicUrl: string; operatorKey: string | undefined };
+  database: { kind: 'sqlite'; path: string } | { kind: 'postgresql'; url: string };
+  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
+  chain: {
+    rpcUrl: string;
+    signerKey: string | undefined;
+    signerKeyFile: string;
+    deploymentFile: string;
+    tokenAddress: string | undefined;
+    ledgerAddress: string | undefined;
+  };
+  qualityCheckUrl: string | undefined;
+  outgoingTimeoutMs: number;
+  prevRootMaxDepth: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment. Throws ConfigError naming every bad variable at once. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const dataDir = e.DVCT_DATA_DIR;
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    instanceId: e.DVCT_INSTANCE_ID,
+    dataDir,
+    api: {
+      host: e.HOST,
+      port: e.PORT,
+      publicUrl: (e.DVCT_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+      operatorKey: e.DVCT_OPERATOR_KEY,
+    },
+    database: e.DATABASE_URL
+      ? { kind: 'postgresql', url: e.DATABASE_URL }
+      : { kind: 'sqlite', path: e.DVCT_SQLITE_PATH ?? `${dataDir}/dvct.sqlite` },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      uiUrl: e.TEMPORAL_UI_URL.replace(/\/+$/, ''),
+    },
+    chain: {
+      rpcUrl: e.CHAIN_RPC_URL,
+      signerKey: e.CHAIN_SIGNER_KEY,
+      signerKeyFile: e.CHAIN_SIGNER_KEY_FILE ?? `${dataDir}/signer.key`,
+      deploymentFile: e.DVCT_DEPLOYMENT_FILE ?? `${dataDir}/deployment.json`,
+      tokenAddress: e.TOKEN_ADDRESS,
+      ledgerAddress: e.LEDGER_ADDRESS,
+    },
+    qualityCheckUrl: e.DVCT_QUALITY_CHECK_URL,
+    outgoingTimeoutMs: e.OUTGOING_TIMEOUT_MS,
+    prevRootMaxDepth: e.PREVROOT_MAX_DEPTH,
+  };
+}
