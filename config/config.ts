@@ -63,6 +63,9 @@ const schema = z.object({
 
 export type Env = z.infer<typeof schema>;
 
+/** Every environment variable DVCT reads; docker-compose.yml is checked against this list. */
+export const CONFIG_VARIABLES = Object.keys(schema.shape) as (keyof Env)[];
+
 export interface Config {
   env: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
