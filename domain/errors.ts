@@ -18,6 +18,7 @@ export const ERRORS = {
   CONFLICT: { status: 409, retryable: false, title: 'The resource exists with other content' },
   IDEMPOTENCY_KEY_REUSED: { status: 409, retryable: false, title: 'This Idempotency-Key was used for another request' },
   INTERNAL: { status: 500, retryable: true, title: 'Internal error' },
+  CANCELLED: { status: 409, retryable: false, title: 'The run was cancelled' },
   DEPENDENCY_UNAVAILABLE: { status: 503, retryable: true, title: 'A component DVCT depends on is unavailable' },
 
   // Contract verification (permanent: the exchange is rejected, nothing is allocated)
@@ -33,6 +34,11 @@ export const ERRORS = {
   INSUFFICIENT_DEPOSIT: { status: 422, retryable: false, title: 'A payer has not deposited enough points' },
   ALLOCATION_CONFLICT: { status: 409, retryable: false, title: 'An allocation exists on chain with other content' },
   CHAIN_REVERTED: { status: 502, retryable: false, title: 'The chain refused the transaction' },
+  ALLOCATION_RELEASED: { status: 409, retryable: false, title: 'The allocation was already released and can no longer be revoked' },
+
+  // Outgoing calls
+  WEBHOOK_REJECTED: { status: 502, retryable: false, title: 'The participant\'s webhook refused the delivery' },
+  QUALITY_CHECK_FAILED: { status: 502, retryable: true, title: 'The data-quality check did not answer with a factor' },
 
   // Detection
   DISTRIBUTION_MISMATCH: { status: 409, retryable: false, title: 'What the chain holds differs from what is due' },

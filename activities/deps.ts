@@ -1,0 +1,13 @@
+import type { Ledger } from '../chain/ledger';
+import type { Store } from '../db/store';
+import type { Logger } from '../lib/logger';
+
+/** Everything activities touch, injected so tests can pass real components (or a fake where allowed). */
+export interface ActivityDeps {
+  store: Store;
+  ledger: Ledger;
+  instance: { dvctId: string; publicUrl: string };
+  qualityCheckUrl: string | undefined;
+  outgoingTimeoutMs: number;
+  log: Logger;
+}

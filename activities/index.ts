@@ -1,0 +1,24 @@
+import { contractActivities } from './contracts';
+import type { ActivityDeps } from './deps';
+import { withNamedFailures } from './failures';
+import { nodeActivities } from './nodes';
+import { notificationActivities } from './notifications';
+import { outcomeActivities } from './outcome';
+import { pointActivities } from './points';
+import { qualityActivities } from './quality';
+
+export type { ActivityDeps } from './deps';
+
+/** Every activity of the worker, built from injected clients; failures carry ERRORS names. */
+export function createActivities(deps: ActivityDeps) {
+  return withNamedFailures({
+    ...contractActivities(deps),
+    ...nodeActivities(deps),
+    ...qualityActivities(deps),
+    ...pointActivities(deps),
+    ...notificationActivities(deps),
+    ...outcomeActivities(deps),
+  });
+}
+
+export type DvctActivities = ReturnType<typeof createActivities>;

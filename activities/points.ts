@@ -1,0 +1,141 @@
+import type { Address } from 'viem';
+import { DvctError } from '../domain/errors';
+import type { Distribution, Units } from '../domain/types';
+import { hashRecord } from '../lib/record-hash';
+import type { DetectionResult } from '../workflows/definitions';
+import type { ActivityDeps } from './deps';
+import { whileHeartbeating } from './failures';
+
+/** Steps 4, 5 and 7 on the chain: allocate, read back and compare, release. */
+export function pointActivities({ store, ledger }: ActivityDeps) {
+  async function walletsOf(ids: string[]): Promise<Map<string, Address>> {
+    const unique = [...new Set(ids)];
+    const found = await store.getParticipants(unique);
+    const wallets = new Map(found.map((p) => [p.id, p.walletAddress as Address]));
+    const missing = unique.filter((id) => !wallets.has(id));
+    if (missing.length > 0) throw new DvctError('UNKNOWN_PARTICIPANT', `No wallet for: ${missing.join(', ')}`, { missing });
+    return wallets;
+  }
+
+  function keysOf(distribution: Distribution, wallets: Map<string, Address>) {
+    return distribution.lines.map((l) => ({ payer: wallets.get(l.payerId)!, recipient: wallets.get(l.recipientId)! }));
+  }
+
+  return {
+    async allocatePoints(args: {
+      subjectId: string;
+      distribution: Distribution;
+      holdSeconds: number;
+      contractId: string | null;
+      nodeIds: string[];
+    }): Promise<{ txHash: string | null; releaseAt: string; alreadyAllocated: boolean }> {
+      const { subjectId, distribution } = args;
+      const wallets = await walletsOf(distribution.lines.flatMap((l) => [l.payerId, l.recipientId]));
+      const nodes = await Promise.all(
+        args.nodeIds.map(async (nodeId) => {
+          const node = await store.getNode(nodeId);
+          if (!node) throw new DvctError('NOT_FOUND', `Node ${nodeId} does not exist`);
+          return { nodeId, contentHash: hashRecord(nodeContent(node)) };
+        }),
+      );
+      const exchange = await store.getExchange(subjectId);
+      // What another member re-computes to check this record: the report, the nodes and the lines.
+      const recordHash = hashRecord({ subjectId, report: exchange?.report ?? null, nodeIds: args.nodeIds, lines: distribution.lines });
+
+      const result = await whileHeartbeating(() =>
+        ledger.allocate({
+          exchangeId: subjectId,
+          recordHash,
+          holdSeconds: args.holdSeconds,
+          lines: distribution.lines.map((l) => ({ payer: wallets.get(l.payerId)!, recipient: wallets.get(l.recipientId)!, amount: BigInt(l.amount) })),
+          nodes,
+        }),
+      );
+      const releaseAt = new Date(result.releaseAt * 1000);
+      await store.recordDistribution({
+        exchangeId: subjectId,
+        parts: distribution.parts.map((p) => ({ ...p, contractId: args.contractId })),
+        lines: distribution.lines,
+        allocationTxHash: result.txHash,
+        releaseAt,
+      });
+      await store.updateExchange(subjectId, {
+        distribution,
+        releaseAt,
+        ...(result.txHash ? { allocationTxHash: result.txHash } : {}),
+      });
+      return { txHash: result.txHash, releaseAt: releaseAt.toISOString(), alreadyAllocated: result.alreadyAllocated };
+    },
+
+    /** Detection: what the chain holds against what the distribution says is due. */
+    async verifyDistribution(args: { subjectId: string; distribution: Distribution }): Promise<DetectionResult> {
+      const { subjectId, distribution } = args;
+      const wallets = await walletsOf(distribution.lines.flatMap((l) => [l.payerId, l.recipientId]));
+      const onChain = await ledger.readAllocations(subjectId, keysOf(distribution, wallets));
+
+      const perRecipient = new Map<string, { expected: bigint; onChain: bigint; linesOk: boolean }>();
+      distribution.lines.forEach((line, i) => {
+        const read = onChain[i]!;
+        // A revoked allocation no longer counts; a released one was paid out and still counts.
+        const held = read.status === 'allocated' || read.status === 'released' ? read.amount : 0n;
+        const entry = perRecipient.get(line.recipientId) ?? { expected: 0n, onChain: 0n, linesOk: true };
+        entry.expected += BigInt(line.amount);
+        entry.onChain += held;
+        entry.linesOk &&= held === BigInt(line.amount);
+        perRecipient.set(line.recipientId, entry);
+      });
+      const recipients = [...perRecipient].map(([recipientId, e]) => ({
+        recipientId,
+        expected: e.expected.toString() as Units,
+        onChain: e.onChain.toString() as Units,
+        ok: e.linesOk && e.expected === e.onChain,
+      }));
+      const totalOnChain = recipients.reduce((sum, r) => sum + BigInt(r.onChain), 0n).toString();
+      const detection: DetectionResult = {
+        ok: recipients.every((r) => r.ok) && totalOnChain === distribution.totalDue,
+        checkedAt: new Date().toISOString(),
+        totalDue: distribution.totalDue,
+        totalOnChain,
+        recipients,
+      };
+      await store.updateExchange(subjectId, { detection });
+      return detection;
+    },
+
+    async releaseAllocations(args: { subjectId: string }): Promise<{ txHash: string | null }> {
+      const held = (await store.getAllocations(args.subjectId)).filter((a) => a.status === 'allocated');
+      let txHash: string | null = null;
+      if (held.length > 0) {
+        const wallets = await walletsOf(held.flatMap((a) => [a.payerId, a.recipientId]));
+        const keys = held.map((a) => ({ payer: wallets.get(a.payerId)!, recipient: wallets.get(a.recipientId)! }));
+        ({ txHash } = await whileHeartbeating(() => ledger.release(args.subjectId, keys)));
+        await store.markAllocationsReleased(args.subjectId, held.map((a) => ({ payerId: a.payerId, recipientId: a.recipientId })), txHash);
+      }
+      await store.updateExchange(args.subjectId, {
+        status: 'completed',
+        stage: 'completed',
+        ...(txHash ? { releaseTxHash: txHash } : {}),
+      });
+      return { txHash };
+    },
+
+    async mintInitialPoints(args: { participantId: string; units: Units }): Promise<{ txHash: string | null }> {
+      const wallets = await walletsOf([args.participantId]);
+      return whileHeartbeating(() => ledger.mintOnce(`onboarding:${args.participantId}`, wallets.get(args.participantId)!, BigInt(args.units)));
+    },
+  };
+}
+
+/** The parts of a node that never change after creation: what its anchored hash covers. */
+function nodeContent(node: { nodeId: string; dataId: string; kind: string; ownerId: string | null; dvctId: string | null; usecaseContractId: string | null; dataProviderId: string | null; dataConsumerId: string | null }) {
+  return {
+    nodeId: node.nodeId,
+    dataId: node.dataId,
+    kind: node.kind,
+    ownerId: node.ownerId,
+    dvctId: node.dvctId,
+    usecaseContractId: node.usecaseContractId,
+    dataProviderId: node.dataProviderId,
+    dataConsumerId: node.dataConsumerId,
+  };
+}

@@ -1,0 +1,53 @@
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { createChainClients, loadSignerKey } from '../chain/clients';
+import { readDeployment } from '../chain/deployment';
+import { createLedger } from '../chain/ledger';
+import { loadConfig } from '../config/config';
+import { openOrm } from '../db/orm';
+import { createStore } from '../db/store';
+import { createLogger } from '../lib/logger';
+import { createDvctWorker } from './create-worker';
+import { temporalLogger } from './temporal-logger';
+
+/**
+ * The worker process: the only process that writes to the chain (one signer, one queue), runs
+ * every activity and replays every workflow. Stops cleanly on SIGINT/SIGTERM: running activities
+ * finish or are handed back to Temporal, then the database connection closes.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger('worker', config.logLevel);
+  Runtime.install({ logger: temporalLogger(log) });
+
+  const orm = await openOrm(config.database);
+  const clients = await createChainClients({ rpcUrl: config.chain.rpcUrl, signerKey: loadSignerKey(config.chain) });
+  const ledger = createLedger(clients, await readDeployment(config));
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await createDvctWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    activities: createActivities({
+      store: createStore(orm),
+      ledger,
+      instance: { dvctId: config.instanceId, publicUrl: config.api.publicUrl },
+      qualityCheckUrl: config.qualityCheckUrl,
+      outgoingTimeoutMs: config.outgoingTimeoutMs,
+      log,
+    }),
+  });
+  log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, temporal: config.temporal.address }, 'worker started');
+  try {
+    await worker.run(); // resolves after a shutdown signal, once in-flight tasks are done
+  } finally {
+    await connection.close();
+    await orm.close();
+    log.info('worker stopped');
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,44 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { DvctActivities } from '../activities';
+
+/**
+ * Activity proxies, grouped by what they talk to, each with explicit timeouts. Database steps are
+ * short; chain steps wait for receipts and heartbeat; webhook deliveries retry on their own
+ * schedule so one slow receiver does not hold up anything else.
+ */
+const database = proxyActivities<DvctActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+const chain = proxyActivities<DvctActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+const outside = proxyActivities<DvctActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+});
+
+export const webhooks = proxyActivities<DvctActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
+});
+
+export const act = {
+  verifyContract: database.verifyContract,
+  verifyPool: database.verifyPool,
+  createNodes: database.createNodes,
+  applyPrevRootUpdate: database.applyPrevRootUpdate,
+  loadUpstreamLineage: database.loadUpstreamLineage,
+  markExchangeOutcome: database.markExchangeOutcome,
+  notifyParticipants: database.notifyParticipants,
+  markDeliveryFailed: database.markDeliveryFailed,
+  checkDataQuality: outside.checkDataQuality,
+  allocatePoints: chain.allocatePoints,
+  verifyDistribution: chain.verifyDistribution,
+  releaseAllocations: chain.releaseAllocations,
+  mintInitialPoints: chain.mintInitialPoints,
+};

@@ -1,0 +1,5 @@
+/** Every workflow type the worker registers; the worker bundles this file. */
+export { exchangeWorkflow } from './exchange';
+export { prevRootUpdateWorkflow } from './prevroot';
+export { poolSettlementWorkflow } from './settlement';
+export { participantOnboardingWorkflow } from './onboarding';
