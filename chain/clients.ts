@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import {
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  http,
+  type Chain,
+  type Hex,
+  type PrivateKeyAccount,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import type { Config } from '../config/config';
+
+/** viem clients for one EVM node and the DVCT operator signer. */
+export interface ChainClients {
+  publicClient: PublicClient<Transport, Chain>;
+  walletClient: WalletClient<Transport, Chain, PrivateKeyAccount>;
+  account: PrivateKeyAccount;
+  chain: Chain;
+}
+
+export interface ChainClientOptions {
+  rpcUrl: string;
+  signerKey: Hex;
+  /** How often to poll for receipts and blocks; local chains want less than viem's 4 s default. */
+  pollingIntervalMs?: number;
+}
+
+/** The chain id comes from the node itself, so one code path serves anvil, testnets and Polygon. */
+export async function createChainClients(opts: ChainClientOptions): Promise<ChainClients> {
+  const probe = createPublicClient({ transport: http(opts.rpcUrl) });
+  const chainId = await probe.getChainId();
+  const chain = defineChain({
+    id: chainId,
+    name: `EVM chain ${chainId}`,
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [opts.rpcUrl] } },
+  });
+  const transport = http(opts.rpcUrl);
+  const account = privateKeyToAccount(opts.signerKey);
+  const pollingInterval = opts.pollingIntervalMs ?? 1_000;
+  return {
+    publicClient: createPublicClient({ chain, transport, pollingInterval }),
+    walletClient: createWalletClient({ chain, transport, account, pollingInterval }),
+    account,
+    chain,
+  };
+}
+
+const PRIVATE_KEY = /^0x[0-9a-fA-F]{64}$/;
+
+/** The operator key from CHAIN_SIGNER_KEY, else from the file CHAIN_SIGNER_KEY_FILE names. */
+export function loadSignerKey(chain: Pick<Config['chain'], 'signerKey' | 'signerKeyFile'>): Hex {
+  if (chain.signerKey) return chain.signerKey as Hex;
+  let content: string;
+  try {
+    content = readFileSync(chain.signerKeyFile, 'utf8').trim();
+  } catch (err) {
+    throw new Error(
+      `No chain signer key: set CHAIN_SIGNER_KEY, or put the key in the file CHAIN_SIGNER_KEY_FILE names ` +
+        `(${chain.signerKeyFile}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+    );
+  }
+  // The message never echoes the content: it may be a key with a typo.
+  if (!PRIVATE_KEY.test(content)) {
+    throw new Error(`${chain.signerKeyFile} (CHAIN_SIGNER_KEY_FILE) does not hold a 0x-prefixed 32-byte hex key`);
+  }
+  return content as Hex;
+}

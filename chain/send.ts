@@ -1,0 +1,29 @@
+import type { Account, Chain, Hex, PublicClient, TransactionReceipt, Transport, WalletClient } from 'viem';
+import { DvctError } from '../domain/errors';
+import { runExclusive } from './signer-queue';
+
+/** A transaction that was mined but reverted (state changed between estimation and inclusion). */
+export class MinedRevertError extends DvctError {
+  constructor(readonly txHash: Hex) {
+    super('CHAIN_REVERTED', `Transaction ${txHash} was mined but reverted`, { txHash });
+  }
+}
+
+/**
+ * Sends one transaction of `wallet` and waits for its receipt, after every earlier write of the
+ * same signer in this process. `send` is where viem estimates gas, so a revert surfaces there,
+ * decoded, before anything is broadcast.
+ */
+export function submitTransaction(
+  publicClient: PublicClient<Transport, Chain>,
+  wallet: WalletClient<Transport, Chain, Account>,
+  send: () => Promise<Hex>,
+): Promise<TransactionReceipt> {
+  const signer = `${publicClient.chain.id}:${wallet.account.address.toLowerCase()}`;
+  return runExclusive(signer, async () => {
+    const hash = await send();
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== 'success') throw new MinedRevertError(hash);
+    return receipt;
+  });
+}
