@@ -1,0 +1,30 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import type { Units } from '../../domain/types';
+import type { AllocationStatus } from '../records';
+import { Exchange } from './exchange';
+
+const ALLOCATION_STATUSES = ['allocated', 'released', 'revoked'] as const satisfies readonly AllocationStatus[];
+
+/** One line allocated on chain for an exchange: revocable until releaseAt, then released. */
+export const Allocation = defineEntity({
+  name: 'Allocation',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    exchangeId: () => p.manyToOne(Exchange).mapToPk().fieldName('exchange_id'),
+    payerId: p.text(),
+    recipientId: p.text().index(),
+    /** Token base units as a decimal string: up to 78 digits, summed with BigInt. */
+    amount: p.text().$type<Units>(),
+    status: p.enum(ALLOCATION_STATUSES),
+    allocationTxHash: p.text().nullable(),
+    releaseTxHash: p.text().nullable(),
+    revokeTxHash: p.text().nullable(),
+    revokeReason: p.text().nullable(),
+    releaseAt: p.datetime(),
+    createdAt: p.datetime(),
+    updatedAt: p.datetime(),
+  },
+  uniques: [{ properties: ['exchangeId', 'payerId', 'recipientId'] }],
+});
+
+export type AllocationRow = InferEntity<typeof Allocation>;

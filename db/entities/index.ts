@@ -1,0 +1,26 @@
+import { Allocation } from './allocation';
+import { Award } from './award';
+import { Exchange } from './exchange';
+import { Node } from './node';
+import { NodeLink } from './node-link';
+import { NodePropagation } from './node-propagation';
+import { Notification } from './notification';
+import { Participant } from './participant';
+import { Setting } from './setting';
+import { UseCaseContract } from './use-case-contract';
+
+export { Allocation, Award, Exchange, Node, NodeLink, NodePropagation, Notification, Participant, Setting, UseCaseContract };
+
+/** Every entity, registered explicitly: folder discovery breaks under tsx and vitest. */
+export const entities = [
+  Participant,
+  Setting,
+  UseCaseContract,
+  Exchange,
+  Node,
+  NodeLink,
+  NodePropagation,
+  Award,
+  Allocation,
+  Notification,
+];

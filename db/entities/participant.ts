@@ -1,0 +1,22 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+
+/** A member organisation: who it is, where its points go, how it signs in and where it is notified. */
+export const Participant = defineEntity({
+  name: 'Participant',
+  properties: {
+    id: p.text().primary(),
+    name: p.text(),
+    roles: p.json<string[]>(),
+    /** Always lowercase, so lookups by address never depend on checksum casing. */
+    walletAddress: p.text(),
+    webhookUrl: p.text().nullable(),
+    /** Shared secret for HMAC signatures on webhook calls. */
+    webhookSecret: p.text(),
+    apiKeyId: p.text().unique(),
+    /** sha256 hex of the API key; the key itself is never stored. */
+    apiKeyHash: p.text(),
+    createdAt: p.datetime(),
+  },
+});
+
+export type ParticipantRow = InferEntity<typeof Participant>;

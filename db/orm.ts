@@ -1,0 +1,84 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { MikroORM, Options } from '@mikro-orm/core';
+import { MikroORM as LibSqlMikroORM } from '@mikro-orm/libsql';
+import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM as PostgreSqlMikroORM } from '@mikro-orm/postgresql';
+import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/sql';
+import type { Config } from '../config/config';
+import { createLogger } from '../lib/logger';
+import { dialectOf } from './dialect';
+import { entities } from './entities';
+import { migrations } from './migrations';
+
+/** The ORM as the rest of db/ uses it: a SQL driver, whichever database is configured. */
+export type Orm = MikroORM<AbstractSqlDriver, SqlEntityManager<AbstractSqlDriver>>;
+
+/** The API and the worker share the SQLite file: a writer waits this long for the other one's lock. */
+const SQLITE_BUSY_TIMEOUT_MS = 10_000;
+
+const log = createLogger('db');
+
+function commonOptions(debug: boolean): Partial<Options<AbstractSqlDriver, SqlEntityManager<AbstractSqlDriver>>> {
+  return {
+    entities,
+    // Every caller forks its own EntityManager; touching the global one is a bug worth failing on.
+    allowGlobalContext: false,
+    debug,
+    logger: (message) => log.debug(message),
+    extensions: [Migrator],
+    migrations: {
+      migrationsList: migrations,
+      // Schema comes only from the checked-in migrations; a snapshot file would be written into the
+      // working directory at run time and is not needed by db/create-migration.ts.
+      snapshot: false,
+      silent: true,
+      transactional: true,
+      allOrNothing: true,
+    },
+  };
+}
+
+/** Opens the configured database. SQLite gets WAL and a busy timeout so two processes can share it. */
+export async function openOrm(database: Config['database'], opts: { debug?: boolean } = {}): Promise<Orm> {
+  const debug = opts.debug ?? false;
+  if (database.kind === 'postgresql') {
+    return (await PostgreSqlMikroORM.init({ ...commonOptions(debug), clientUrl: database.url })) as unknown as Orm;
+  }
+  const path = resolve(database.path);
+  await mkdir(dirname(path), { recursive: true });
+  const orm = (await LibSqlMikroORM.init({ ...commonOptions(debug), dbName: path })) as unknown as Orm;
+  // A local libSQL file keeps one connection for the ORM's lifetime, so per-connection pragmas set
+  // once hold (foreign keys are switched on by the driver itself).
+  const connection = orm.em.getConnection();
+  await connection.execute('pragma journal_mode = wal');
+  await connection.execute(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  return orm;
+}
+
+/**
+ * Brings the schema to the newest checked-in migration. Safe when the API and the worker start at
+ * the same moment: the pending list is read and applied while holding a database-wide lock, so the
+ * second process waits and then finds nothing to do.
+ */
+export async function migrateToLatest(orm: Orm): Promise<void> {
+  const migrator = orm.migrator;
+  // The first call creates the bookkeeping table outside any transaction; a process racing another
+  // one's first start can lose that CREATE, and then simply finds the table made.
+  await migrator.getPending().catch(() => migrator.getPending());
+  const connection = orm.em.getConnection();
+  await connection.transactional(async (trx) => {
+    await connection.execute(migrationLockSql(orm), [], 'run', trx);
+    await migrator.up({ transaction: trx });
+  });
+}
+
+function migrationLockSql(orm: Orm): string {
+  if (dialectOf(orm.em.getPlatform()) === 'postgresql') {
+    // Held until the transaction ends; the key is an arbitrary constant private to DVCT's migrations.
+    return 'select pg_advisory_xact_lock(7426110001)';
+  }
+  // SQLite: a write as the transaction's first statement takes the database's write lock at once
+  // (a read first would let both processes in and make one fail on commit).
+  return 'delete from mikro_orm_migrations where 1 = 0';
+}

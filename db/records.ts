@@ -1,0 +1,224 @@
+import type { ErrorCode } from '../domain/errors';
+import type {
+  AllocationReason,
+  Distribution,
+  ExchangeReport,
+  ExchangeStage,
+  ExchangeStatus,
+  NodeKind,
+  Units,
+} from '../domain/types';
+
+/**
+ * What the Store takes and gives: plain objects, never ORM entities, so callers cannot reach the
+ * EntityManager and a record can cross a Temporal or HTTP boundary as it is. Dates are `Date`,
+ * amounts are `Units` strings.
+ */
+
+export interface ParticipantRecord {
+  id: string;
+  name: string;
+  roles: string[];
+  /** Lowercase. */
+  walletAddress: string;
+  webhookUrl: string | null;
+  webhookSecret: string;
+  apiKeyId: string;
+  /** sha256 hex of the API key. */
+  apiKeyHash: string;
+  createdAt: Date;
+}
+
+export type NewParticipant = Omit<ParticipantRecord, 'createdAt'>;
+
+/** Why an exchange stopped, named by the error catalogue. */
+export interface ExchangeError {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+export type ExchangeKind = 'exchange' | 'settlement';
+
+export interface ExchangeRecord {
+  id: string;
+  kind: ExchangeKind;
+  workflowId: string;
+  runId: string | null;
+  usecaseContractId: string;
+  /** Null for pool settlements. */
+  consumerId: string | null;
+  providerId: string | null;
+  /** Null for pool settlements. */
+  report: ExchangeReport | null;
+  settlementRound: string | null;
+  requestHash: string;
+  idempotencyKey: string | null;
+  status: ExchangeStatus;
+  stage: ExchangeStage;
+  error: ExchangeError | null;
+  distribution: Distribution | null;
+  detection: unknown;
+  consumedNodeId: string | null;
+  outputNodeId: string | null;
+  allocationTxHash: string | null;
+  releaseTxHash: string | null;
+  releaseAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What the API knows when it accepts a request; the run fills in the rest. */
+export type NewExchange = Pick<
+  ExchangeRecord,
+  | 'id'
+  | 'kind'
+  | 'workflowId'
+  | 'usecaseContractId'
+  | 'consumerId'
+  | 'providerId'
+  | 'report'
+  | 'settlementRound'
+  | 'requestHash'
+  | 'idempotencyKey'
+> &
+  Partial<Pick<ExchangeRecord, 'runId' | 'status' | 'stage'>>;
+
+export type ExchangePatch = Partial<
+  Pick<
+    ExchangeRecord,
+    | 'status'
+    | 'stage'
+    | 'runId'
+    | 'error'
+    | 'distribution'
+    | 'detection'
+    | 'consumedNodeId'
+    | 'outputNodeId'
+    | 'allocationTxHash'
+    | 'releaseTxHash'
+    | 'releaseAt'
+  >
+>;
+
+export interface NodeRecord {
+  nodeId: string;
+  dataId: string;
+  kind: NodeKind;
+  /** Null while nobody has described the node (a placeholder from a bare prevDataId). */
+  ownerId: string | null;
+  placeholder: boolean;
+  dvctId: string | null;
+  usecaseContractId: string | null;
+  dataProviderId: string | null;
+  dataConsumerId: string | null;
+  createdByExchangeId: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type NewNode = Omit<NodeRecord, 'createdAt' | 'updatedAt'>;
+
+export interface LinkRecord {
+  parentNodeId: string;
+  childNodeId: string;
+  exchangeId: string;
+  usecaseContractId: string;
+  contractId: string;
+  createdAt: Date;
+}
+
+export type NewLink = Omit<LinkRecord, 'createdAt'>;
+
+export interface NewPropagation {
+  ancestorNodeId: string;
+  exchangeId: string;
+  viaNodeId: string;
+  depth: number;
+}
+
+export type LineageDirection = 'backward' | 'forward' | 'both';
+
+export interface LineageOptions {
+  direction: LineageDirection;
+  /** Levels to walk; null walks to the roots/leaves. */
+  depth: number | null;
+  /** Upper bound on the nodes returned (the start node included); default 10 000. */
+  maxNodes?: number;
+}
+
+export interface Lineage {
+  nodes: NodeRecord[];
+  edges: LinkRecord[];
+  /** True when the depth or maxNodes bound left part of the graph out. */
+  truncated: boolean;
+}
+
+/** A node of the incentive maths' view of the graph. */
+export interface UpstreamEntry {
+  ownerId: string | null;
+  parentIds: string[];
+}
+
+export type AllocationStatus = 'allocated' | 'released' | 'revoked';
+
+export interface AllocationRecord {
+  exchangeId: string;
+  payerId: string;
+  recipientId: string;
+  amount: Units;
+  status: AllocationStatus;
+  allocationTxHash: string | null;
+  releaseTxHash: string | null;
+  revokeTxHash: string | null;
+  revokeReason: string | null;
+  releaseAt: Date;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface AwardRecord {
+  exchangeId: string;
+  index: number;
+  payerId: string;
+  recipientId: string;
+  amount: Units;
+  reason: AllocationReason;
+  nodeId: string | null;
+  depth: number;
+  contractId: string | null;
+}
+
+export interface Balance {
+  /** Allocated and still revocable: neither released nor revoked. */
+  allocated: Units;
+  released: Units;
+  revoked: Units;
+}
+
+export type DeliveryStatus = 'not-applicable' | 'pending' | 'delivered' | 'failed';
+
+export interface NotificationRecord {
+  id: string;
+  /** The exchange (or settlement) the message is about. */
+  subjectId: string;
+  participantId: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  webhookUrl: string | null;
+  deliveryStatus: DeliveryStatus;
+  attempts: number;
+  lastError: string | null;
+  lastStatusCode: number | null;
+  deliveredAt: Date | null;
+  createdAt: Date;
+}
+
+/** A message to create: delivery starts 'pending' with a webhook URL, 'not-applicable' without. */
+export type NewNotification = Pick<NotificationRecord, 'id' | 'subjectId' | 'participantId' | 'kind' | 'payload' | 'webhookUrl'>;
+
+export interface DeliveryAttempt {
+  ok: boolean;
+  statusCode?: number;
+  error?: string;
+}

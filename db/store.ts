@@ -1,0 +1,29 @@
+import type { Orm } from './orm';
+import { contractStore, type ContractStore } from './store/contracts';
+import { distributionStore, type DistributionStore } from './store/distribution';
+import { exchangeStore, type ExchangeStore } from './store/exchanges';
+import { lineageStore, type LineageStore } from './store/lineage';
+import { nodeStore, type NodeStore } from './store/nodes';
+import { notificationStore, type NotificationStore } from './store/notifications';
+import { participantStore, type ParticipantStore } from './store/participants';
+
+export type * from './records';
+
+/**
+ * Every database operation of the app, on plain domain objects. Each method forks its own
+ * EntityManager, so one Store serves concurrent requests and activities; idempotent writes rest on
+ * unique constraints, so they stay single across processes too.
+ */
+export type Store = ParticipantStore & ContractStore & ExchangeStore & NodeStore & LineageStore & DistributionStore & NotificationStore;
+
+export function createStore(orm: Orm): Store {
+  return {
+    ...participantStore(orm),
+    ...contractStore(orm),
+    ...exchangeStore(orm),
+    ...nodeStore(orm),
+    ...lineageStore(orm),
+    ...distributionStore(orm),
+    ...notificationStore(orm),
+  };
+}

@@ -1,0 +1,159 @@
+import { sumUnits, toUnits } from '../../domain/amounts';
+import { DvctError } from '../../domain/errors';
+import { compareIds } from '../../domain/incentives';
+import type { AllocationLine, AwardPart } from '../../domain/types';
+import { Allocation, type AllocationRow } from '../entities/allocation';
+import { Award } from '../entities/award';
+import type { Orm } from '../orm';
+import type { AllocationRecord, Balance } from '../records';
+import { sameJson } from './support';
+
+export interface DistributionStore {
+  /**
+   * Records what was allocated on chain for an exchange: its award parts and its lines (status
+   * 'allocated'). Idempotent: a re-run writes nothing new. A different distribution for an exchange
+   * that already has one → DvctError CONFLICT (a correction is a revoke plus a new subject).
+   */
+  recordDistribution(args: {
+    exchangeId: string;
+    parts: (AwardPart & { contractId: string | null })[];
+    lines: AllocationLine[];
+    allocationTxHash: string | null;
+    releaseAt: Date;
+  }): Promise<void>;
+  /** Sorted by payer, then recipient. */
+  getAllocations(exchangeId: string): Promise<AllocationRecord[]>;
+  /** Allocated lines among `keys` become released; revoked or already released ones stay as they are. */
+  markAllocationsReleased(exchangeId: string, keys: { payerId: string; recipientId: string }[], txHash: string | null): Promise<void>;
+  /**
+   * An allocated line becomes revoked; revoking it again is a no-op. No such line → NOT_FOUND;
+   * a released one → CONFLICT (points already paid out cannot be taken back).
+   */
+  markAllocationRevoked(args: { exchangeId: string; payerId: string; recipientId: string; txHash: string | null; reason: string }): Promise<void>;
+  /** What a participant has received, by allocation status, summed exactly. */
+  balanceOf(participantId: string): Promise<Balance>;
+}
+
+export function distributionStore(orm: Orm): DistributionStore {
+  return {
+    async recordDistribution({ exchangeId, parts, lines, allocationTxHash, releaseAt }) {
+      const now = new Date();
+      await orm.em.fork().transactional(async (em) => {
+        // ON CONFLICT DO NOTHING, not catch-and-read: a failed statement would abort a PostgreSQL transaction.
+        if (parts.length > 0) {
+          await em
+            .createQueryBuilder(Award)
+            .insert(parts.map((p, index) => ({ exchangeId, index, ...awardFields(p) })))
+            .onConflict(['exchangeId', 'index'])
+            .ignore()
+            .execute();
+        }
+        if (lines.length > 0) {
+          await em
+            .createQueryBuilder(Allocation)
+            .insert(
+              lines.map((l) => ({
+                exchangeId,
+                payerId: l.payerId,
+                recipientId: l.recipientId,
+                amount: l.amount,
+                status: 'allocated' as const,
+                allocationTxHash,
+                releaseAt,
+                createdAt: now,
+                updatedAt: now,
+              })),
+            )
+            .onConflict(['exchangeId', 'payerId', 'recipientId'])
+            .ignore()
+            .execute();
+        }
+
+        const [storedParts, storedLines] = await Promise.all([
+          em.find(Award, { exchangeId }, { orderBy: { index: 'asc' } }),
+          em.find(Allocation, { exchangeId }),
+        ]);
+        const sameParts = sameJson(storedParts.map(awardFields), parts.map(awardFields));
+        const sameLines = sameJson(sortLines(storedLines.map(lineFields)), sortLines(lines.map(lineFields)));
+        if (!sameParts || !sameLines) {
+          throw new DvctError('CONFLICT', `Exchange ${exchangeId} already has another distribution recorded`, { exchangeId });
+        }
+      });
+    },
+
+    async getAllocations(exchangeId) {
+      const rows = await orm.em.fork().find(Allocation, { exchangeId }, { orderBy: { payerId: 'asc', recipientId: 'asc' } });
+      return rows.map(toAllocationRecord);
+    },
+
+    async markAllocationsReleased(exchangeId, keys, txHash) {
+      if (keys.length === 0) return;
+      await orm.em.fork().nativeUpdate(
+        Allocation,
+        { exchangeId, status: 'allocated', $or: keys.map((k) => ({ payerId: k.payerId, recipientId: k.recipientId })) },
+        { status: 'released', releaseTxHash: txHash, updatedAt: new Date() },
+      );
+    },
+
+    async markAllocationRevoked({ exchangeId, payerId, recipientId, txHash, reason }) {
+      const em = orm.em.fork();
+      const key = { exchangeId, payerId, recipientId };
+      const revoked = await em.nativeUpdate(
+        Allocation,
+        { ...key, status: 'allocated' },
+        { status: 'revoked', revokeTxHash: txHash, revokeReason: reason, updatedAt: new Date() },
+      );
+      if (revoked > 0) return;
+      const line = await em.findOne(Allocation, key);
+      if (!line) throw new DvctError('NOT_FOUND', `No allocation ${payerId} → ${recipientId} for exchange ${exchangeId}`, key);
+      if (line.status === 'released') {
+        throw new DvctError('CONFLICT', `The allocation ${payerId} → ${recipientId} for exchange ${exchangeId} is already released`, key);
+      }
+    },
+
+    async balanceOf(participantId) {
+      const rows = await orm.em.fork().find(Allocation, { recipientId: participantId }, { fields: ['amount', 'status'] });
+      const total = (status: AllocationRow['status']) => toUnits(sumUnits(rows.filter((r) => r.status === status).map((r) => r.amount)));
+      return { allocated: total('allocated'), released: total('released'), revoked: total('revoked') };
+    },
+  };
+}
+
+type AwardFields = Omit<AwardPart, 'nodeId'> & { nodeId?: string | null; contractId?: string | null };
+
+function awardFields(p: AwardFields) {
+  return {
+    payerId: p.payerId,
+    recipientId: p.recipientId,
+    amount: p.amount,
+    reason: p.reason,
+    nodeId: p.nodeId ?? null,
+    depth: p.depth,
+    contractId: p.contractId ?? null,
+  };
+}
+
+function lineFields(l: AllocationLine): AllocationLine {
+  return { payerId: l.payerId, recipientId: l.recipientId, amount: l.amount };
+}
+
+function sortLines(lines: AllocationLine[]): AllocationLine[] {
+  return [...lines].sort((a, b) => compareIds(a.payerId, b.payerId) || compareIds(a.recipientId, b.recipientId));
+}
+
+function toAllocationRecord(row: AllocationRow): AllocationRecord {
+  return {
+    exchangeId: row.exchangeId,
+    payerId: row.payerId,
+    recipientId: row.recipientId,
+    amount: row.amount,
+    status: row.status,
+    allocationTxHash: row.allocationTxHash ?? null,
+    releaseTxHash: row.releaseTxHash ?? null,
+    revokeTxHash: row.revokeTxHash ?? null,
+    revokeReason: row.revokeReason ?? null,
+    releaseAt: row.releaseAt,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}

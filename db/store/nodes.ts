@@ -1,0 +1,157 @@
+import { unitsToNumber } from '../../domain/amounts';
+import { DvctError } from '../../domain/errors';
+import type { NodeView } from '../../domain/types';
+import { Award } from '../entities/award';
+import { Node, type NodeRow } from '../entities/node';
+import { NodeLink, type NodeLinkRow } from '../entities/node-link';
+import { NodePropagation } from '../entities/node-propagation';
+import type { Orm } from '../orm';
+import type { LinkRecord, NewLink, NewNode, NewPropagation, NodeRecord } from '../records';
+import { insertOnce } from './support';
+
+export interface NodeStore {
+  /**
+   * Creates the node once. When it exists as a placeholder and `n` describes it, the description
+   * fills it in (owner, kind, metadata; placeholder = false); anything else leaves it unchanged.
+   * The same nodeId with another dataId, or the dataId under another nodeId → DvctError CONFLICT.
+   */
+  upsertNode(n: NewNode): Promise<{ node: NodeRecord; created: boolean }>;
+  getNode(nodeId: string): Promise<NodeRecord | null>;
+  /** Links parent → child once; both nodes must exist (else DvctError NOT_FOUND). */
+  linkNodes(l: NewLink): Promise<{ created: boolean }>;
+  /** In the order the links were made. */
+  getParentIds(nodeId: string): Promise<string[]>;
+  getChildIds(nodeId: string): Promise<string[]>;
+  /** Records once per (ancestor, exchange) that the ancestor learnt of the exchange's new descendant. */
+  recordPropagation(p: NewPropagation): Promise<{ created: boolean }>;
+  /** The node in the design document's "Output data" shape; '' stands for metadata nobody gave yet. */
+  getNodeView(nodeId: string, nodeUrl: (nodeId: string) => string): Promise<NodeView | null>;
+}
+
+export function nodeStore(orm: Orm): NodeStore {
+  async function findNode(nodeId: string): Promise<NodeRecord | null> {
+    const row = await orm.em.fork().findOne(Node, { nodeId });
+    return row ? toNodeRecord(row) : null;
+  }
+
+  async function linkedIds(where: { parentNodeId: string } | { childNodeId: string }, pick: 'parentNodeId' | 'childNodeId') {
+    const rows = await orm.em.fork().find(NodeLink, where, { fields: [pick], orderBy: { id: 'asc' } });
+    return rows.map((r) => r[pick]);
+  }
+
+  return {
+    async upsertNode(n) {
+      const em = orm.em.fork();
+      const now = new Date();
+      const record: NodeRecord = { ...n, createdAt: now, updatedAt: now };
+      if (await insertOnce(em, Node, record)) return { node: record, created: true };
+
+      const existing = await em.findOne(Node, { nodeId: n.nodeId });
+      if (!existing || existing.dataId !== n.dataId) {
+        throw new DvctError('CONFLICT', `Node ${n.nodeId} and data ${n.dataId} do not belong together`, { nodeId: n.nodeId, dataId: n.dataId });
+      }
+      if (existing.placeholder && !n.placeholder) {
+        // Conditional on still being a placeholder: of two describers racing, the first one wins.
+        await em.nativeUpdate(
+          Node,
+          { nodeId: n.nodeId, placeholder: true },
+          {
+            kind: n.kind,
+            ownerId: n.ownerId,
+            placeholder: false,
+            dvctId: n.dvctId,
+            usecaseContractId: n.usecaseContractId,
+            dataProviderId: n.dataProviderId,
+            dataConsumerId: n.dataConsumerId,
+            updatedAt: now,
+          },
+        );
+        const filled = await findNode(n.nodeId);
+        return { node: filled!, created: false };
+      }
+      return { node: toNodeRecord(existing), created: false };
+    },
+
+    getNode: findNode,
+
+    async linkNodes(l) {
+      return { created: await insertOnce(orm.em.fork(), NodeLink, { ...l, createdAt: new Date() }) };
+    },
+
+    getParentIds: (nodeId) => linkedIds({ childNodeId: nodeId }, 'parentNodeId'),
+    getChildIds: (nodeId) => linkedIds({ parentNodeId: nodeId }, 'childNodeId'),
+
+    async recordPropagation(p) {
+      return { created: await insertOnce(orm.em.fork(), NodePropagation, { ...p, createdAt: new Date() }) };
+    },
+
+    async getNodeView(nodeId, nodeUrl) {
+      const em = orm.em.fork();
+      const node = await em.findOne(Node, { nodeId });
+      if (!node) return null;
+      const [parents, children, awards] = await Promise.all([
+        em.fork().find(NodeLink, { childNodeId: nodeId }, { orderBy: { id: 'asc' } }),
+        em.fork().find(NodeLink, { parentNodeId: nodeId }, { orderBy: { id: 'asc' } }),
+        em.fork().find(Award, { nodeId }, { orderBy: { id: 'asc' } }),
+      ]);
+      const ref = (id: string) => ({ nodeId: id, '@nodeUrl': nodeUrl(id) });
+      return {
+        nodeId: node.nodeId,
+        dataId: node.dataId,
+        nodeMetadata: {
+          dvctId: node.dvctId ?? '',
+          usecaseContractId: node.usecaseContractId ?? '',
+          dataProviderId: node.dataProviderId ?? '',
+          dataConsumerId: node.dataConsumerId ?? '',
+          incentiveReceivedFrom: incentivesByPayer(awards),
+        },
+        prevNode: parents.map((l: NodeLinkRow) => ref(l.parentNodeId)),
+        childNode: children.map((l: NodeLinkRow) => ref(l.childNodeId)),
+      };
+    },
+  };
+}
+
+/**
+ * The seed's incentiveReceivedFrom: what this node earned, summed per paying organisation and
+ * contract (one organisation can pay under several contracts), in points.
+ */
+function incentivesByPayer(awards: { payerId: string; contractId?: string | null; amount: string }[]): NodeView['nodeMetadata']['incentiveReceivedFrom'] {
+  const totals = new Map<string, { organizationId: string; contractId: string; units: bigint }>();
+  for (const a of awards) {
+    const contractId = a.contractId ?? '';
+    const key = JSON.stringify([a.payerId, contractId]);
+    const entry = totals.get(key) ?? { organizationId: a.payerId, contractId, units: 0n };
+    entry.units += BigInt(a.amount);
+    totals.set(key, entry);
+  }
+  return [...totals.values()].map((t) => ({ organizationId: t.organizationId, numPoints: unitsToNumber(t.units), contractId: t.contractId }));
+}
+
+export function toNodeRecord(row: NodeRow): NodeRecord {
+  return {
+    nodeId: row.nodeId,
+    dataId: row.dataId,
+    kind: row.kind,
+    ownerId: row.ownerId ?? null,
+    placeholder: row.placeholder,
+    dvctId: row.dvctId ?? null,
+    usecaseContractId: row.usecaseContractId ?? null,
+    dataProviderId: row.dataProviderId ?? null,
+    dataConsumerId: row.dataConsumerId ?? null,
+    createdByExchangeId: row.createdByExchangeId,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export function toLinkRecord(row: NodeLinkRow): LinkRecord {
+  return {
+    parentNodeId: row.parentNodeId,
+    childNodeId: row.childNodeId,
+    exchangeId: row.exchangeId,
+    usecaseContractId: row.usecaseContractId,
+    contractId: row.contractId,
+    createdAt: row.createdAt,
+  };
+}

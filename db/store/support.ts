@@ -1,0 +1,46 @@
+import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException, type EntityName, type RequiredEntityData } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import { DvctError } from '../../domain/errors';
+
+export type Em = SqlEntityManager;
+
+/**
+ * Inserts a row unless one with the same unique key exists; true when this call inserted it.
+ * Race-safe by construction: the database's unique constraint decides, not an earlier read, so
+ * concurrent callers (threads, processes) end with exactly one row and each learns whether it won.
+ */
+export async function insertOnce<T extends object>(em: Em, entity: EntityName<T>, data: RequiredEntityData<T>): Promise<boolean> {
+  try {
+    await em.insert(entity, data);
+    return true;
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException) return false;
+    if (error instanceof ForeignKeyConstraintViolationException) {
+      throw new DvctError('NOT_FOUND', 'A record this one refers to does not exist', { cause: error.message });
+    }
+    throw error;
+  }
+}
+
+/** Order-independent deep comparison of JSON-shaped values (jsonb reorders object keys). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))
+      : v,
+  );
+}
+
+/** Bound on values per IN (…) list, well inside both databases' limits on query parameters. */
+const IN_LIST_LIMIT = 5_000;
+
+/** Runs `query` over `ids` in slices of at most IN_LIST_LIMIT and concatenates the results. */
+export async function whereIdIn<T>(ids: readonly string[], query: (slice: string[]) => Promise<T[]>): Promise<T[]> {
+  const results: T[] = [];
+  for (let i = 0; i < ids.length; i += IN_LIST_LIMIT) results.push(...(await query(ids.slice(i, i + IN_LIST_LIMIT))));
+  return results;
+}

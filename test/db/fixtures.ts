@@ -1,0 +1,89 @@
+import type { UseCaseContract } from '../../domain/types';
+import type { NewExchange, NewLink, NewNode, NewParticipant } from '../../db/records';
+
+/** Small builders with valid defaults, so each test states only what it is about. */
+
+export function participant(id: string, overrides: Partial<NewParticipant> = {}): NewParticipant {
+  return {
+    id,
+    name: `Organisation ${id}`,
+    roles: ['data-provider'],
+    walletAddress: '0xAbCdEf0000000000000000000000000000000001',
+    webhookUrl: null,
+    webhookSecret: `secret-${id}`,
+    apiKeyId: `key-${id}`,
+    apiKeyHash: 'a'.repeat(64),
+    ...overrides,
+  };
+}
+
+export function contract(id: string, overrides: Partial<UseCaseContract> = {}): UseCaseContract {
+  return {
+    id,
+    title: `Use case ${id}`,
+    orchestratorId: 'orch',
+    parties: [
+      { participantId: 'orch', roles: ['orchestrator'] },
+      { participantId: 'prov', roles: ['data-provider'] },
+      { participantId: 'cons', roles: ['data-consumer', 'ai-provider'] },
+    ],
+    validFrom: '2025-01-01T00:00:00Z',
+    validUntil: null,
+    incentiveForDataProvider: { numPoints: 5, factor: 1, factorCheck: false },
+    extraIncentiveForAIProvider: { numPoints: 2.5, factor: 0.5, factorCheck: true },
+    upstream: { share: 0.2, depth: 3 },
+    rewardPool: null,
+    verificationWindowSeconds: 60,
+    ...overrides,
+  };
+}
+
+export function exchange(id: string, overrides: Partial<NewExchange> = {}): NewExchange {
+  return {
+    id,
+    kind: 'exchange',
+    workflowId: `exchange-${id}`,
+    usecaseContractId: 'uc-1',
+    consumerId: 'cons',
+    providerId: 'prov',
+    report: {
+      dvctId: 'dvct-local',
+      usecaseContractId: 'uc-1',
+      contractId: 'c-1',
+      dataId: `data-of-${id}`,
+      dataProviderId: 'prov',
+      dataConsumerId: 'cons',
+      dataConsumerIsAIProvider: false,
+      prevDataIds: [],
+    },
+    settlementRound: null,
+    requestHash: 'h'.repeat(64),
+    idempotencyKey: null,
+    ...overrides,
+  };
+}
+
+export function node(nodeId: string, overrides: Partial<NewNode> = {}): NewNode {
+  return {
+    nodeId,
+    dataId: `data:${nodeId}`,
+    kind: 'raw-data',
+    ownerId: `owner-of-${nodeId}`,
+    placeholder: false,
+    dvctId: 'dvct-local',
+    usecaseContractId: 'uc-1',
+    dataProviderId: `owner-of-${nodeId}`,
+    dataConsumerId: 'cons',
+    createdByExchangeId: 'ex-1',
+    ...overrides,
+  };
+}
+
+export function link(parentNodeId: string, childNodeId: string, overrides: Partial<NewLink> = {}): NewLink {
+  return { parentNodeId, childNodeId, exchangeId: 'ex-1', usecaseContractId: 'uc-1', contractId: 'c-1', ...overrides };
+}
+
+/** Ten concurrent calls of the same operation: what every idempotency test runs. */
+export function tenTimes<T>(call: () => Promise<T>): Promise<PromiseSettledResult<T>[]> {
+  return Promise.allSettled(Array.from({ length: 10 }, call));
+}

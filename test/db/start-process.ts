@@ -1,0 +1,18 @@
+/**
+ * One "process start" for migrations.test.ts: opens the database given in DVCT_TEST_DB (JSON of
+ * Config['database']), migrates it, registers the same node five times and prints how many of
+ * those calls created it. Run as a child process so two of them really are two processes.
+ */
+import { migrateToLatest, openOrm } from '../../db/orm';
+import { createStore } from '../../db/store';
+import { node } from './fixtures';
+
+const orm = await openOrm(JSON.parse(process.env.DVCT_TEST_DB!));
+try {
+  await migrateToLatest(orm);
+  const store = createStore(orm);
+  const results = await Promise.all(Array.from({ length: 5 }, () => store.upsertNode(node('n-shared'))));
+  process.stdout.write(JSON.stringify({ created: results.filter((r) => r.created).length }));
+} finally {
+  await orm.close();
+}
