@@ -1,0 +1,170 @@
+import { z } from 'zod';
+import { amountProblem, factorToPpm, pointsToUnits, unitsToPoints } from './amounts';
+import { findContractProblems } from './contract-rules';
+import type { ExchangeReport, IncentiveTerm, PartyRole, UseCaseContract } from './types';
+
+/**
+ * Input schemas for what the API accepts: the design document's exchange report, use-case
+ * contracts and participants. Objects are strict (an unknown field is named in the error, not
+ * silently ignored), and each schema's output is the domain type the rest of the code uses.
+ * Only the API and activities import this module (workflows stay free of zod).
+ */
+
+export const PARTY_ROLES = ['orchestrator', 'data-provider', 'data-consumer', 'ai-provider'] as const satisfies readonly PartyRole[];
+// Fails to compile when PartyRole gains a role PARTY_ROLES does not list.
+true satisfies [Exclude<PartyRole, (typeof PARTY_ROLES)[number]>] extends [never] ? true : never;
+
+/** A participant's roles in the dataspace: the contract roles plus reviewing incidents. */
+export const PARTICIPANT_ROLES = [...PARTY_ROLES, 'reviewer'] as const;
+export type ParticipantRole = (typeof PARTICIPANT_ROLES)[number];
+
+export const MAX_ID_LENGTH = 256;
+/** Bounds the work one report can cause (each parent becomes a lineage update). */
+export const MAX_PREV_DATA_IDS = 1000;
+
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+function noControlCharacters(value: string): boolean {
+  return !CONTROL_CHARACTERS.test(value);
+}
+
+/** Identifiers from connectors and catalogues: trimmed, non-empty, printable. */
+export const idSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`)
+  .refine(noControlCharacters, 'must not contain control characters');
+
+const textSchema = (max: number) =>
+  z.string().trim().min(1, 'must not be empty').max(max).refine(noControlCharacters, 'must not contain control characters');
+
+/** A zod refinement from one of the amount checks, reporting its message (which names the rule and the value). */
+function amountRule<T>(check: (value: T) => unknown) {
+  return (value: T, ctx: z.RefinementCtx<T>) => {
+    const problem = amountProblem(() => check(value));
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  };
+}
+
+function unique<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}
+
+export const incentiveTermSchema = z.strictObject({
+  numPoints: z.number().superRefine(amountRule((n: number) => pointsToUnits(n, 'numPoints'))),
+  factor: z.number().superRefine(amountRule((n: number) => factorToPpm(n, 'factor'))),
+  factorCheck: z.boolean().default(false),
+}) satisfies z.ZodType<IncentiveTerm>;
+
+export const exchangeReportSchema = z
+  .strictObject({
+    dvctId: idSchema,
+    usecaseContractId: idSchema,
+    usecaseContractTitle: textSchema(512).optional(),
+    extraIncentiveForAIProvider: incentiveTermSchema.optional(),
+    contractId: idSchema,
+    dataId: idSchema,
+    dataProviderId: idSchema,
+    dataConsumerId: idSchema,
+    dataConsumerIsAIProvider: z.boolean().default(false),
+    /** The seed sends one id or a list; both become `prevDataIds`. */
+    prevDataId: z.union([idSchema, z.array(idSchema).max(MAX_PREV_DATA_IDS)]).optional(),
+    incentiveForDataProvider: incentiveTermSchema.optional(),
+    outputDataId: idSchema.optional(),
+    outputDataType: z.enum(['chain-data', 'final-data']).optional(),
+  })
+  .transform(({ prevDataId, ...fields }): ExchangeReport => {
+    const report: ExchangeReport = {
+      dvctId: fields.dvctId,
+      usecaseContractId: fields.usecaseContractId,
+      contractId: fields.contractId,
+      dataId: fields.dataId,
+      dataProviderId: fields.dataProviderId,
+      dataConsumerId: fields.dataConsumerId,
+      dataConsumerIsAIProvider: fields.dataConsumerIsAIProvider,
+      prevDataIds: unique(typeof prevDataId === 'string' ? [prevDataId] : (prevDataId ?? [])),
+    };
+    // Absent stays absent (no `undefined` keys), so stored and hashed reports look like what was sent.
+    if (fields.usecaseContractTitle !== undefined) report.usecaseContractTitle = fields.usecaseContractTitle;
+    if (fields.incentiveForDataProvider) report.incentiveForDataProvider = fields.incentiveForDataProvider;
+    if (fields.extraIncentiveForAIProvider) report.extraIncentiveForAIProvider = fields.extraIncentiveForAIProvider;
+    if (fields.outputDataId !== undefined) report.outputDataId = fields.outputDataId;
+    if (fields.outputDataType !== undefined) report.outputDataType = fields.outputDataType;
+    return report;
+  });
+
+/** An ISO-8601 instant with an explicit offset, stored in UTC ("…Z") so instants compare as text too. */
+const instantSchema = z.iso
+  .datetime({ offset: true, error: 'must be an ISO-8601 date-time with an offset, e.g. 2025-01-01T00:00:00Z' })
+  .transform((value) => new Date(value).toISOString());
+
+export const DEFAULT_VERIFICATION_WINDOW_SECONDS = 86_400;
+
+export const contractInputSchema = z
+  .strictObject({
+    id: idSchema,
+    title: textSchema(512),
+    orchestratorId: idSchema,
+    parties: z
+      .array(
+        z.strictObject({
+          participantId: idSchema,
+          roles: z.array(z.enum(PARTY_ROLES)).min(1, 'must name at least one role').transform(unique),
+        }),
+      )
+      .min(1, 'must name at least the orchestrator'),
+    validFrom: instantSchema,
+    validUntil: instantSchema.nullable().default(null),
+    incentiveForDataProvider: incentiveTermSchema,
+    extraIncentiveForAIProvider: incentiveTermSchema.nullable().default(null),
+    upstream: z.strictObject({ share: z.number(), depth: z.number() }).nullable().default(null),
+    rewardPool: z
+      .strictObject({
+        numPoints: z.number(),
+        weights: z.array(z.strictObject({ participantId: idSchema, weight: z.number() })).min(1),
+      })
+      .nullable()
+      .default(null),
+    verificationWindowSeconds: z.number().int().min(0).default(DEFAULT_VERIFICATION_WINDOW_SECONDS),
+  })
+  .superRefine(
+    (contract, ctx) => {
+      for (const problem of findContractProblems(contract)) {
+        ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+      }
+    },
+    // The contract-wide rules need well-formed fields; field errors are reported first.
+    { when: (payload) => payload.issues.length === 0 },
+  ) satisfies z.ZodType<UseCaseContract>;
+
+const SLUG = /^[a-z0-9][a-z0-9._-]*$/;
+const WALLET_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+export const participantInputSchema = z.strictObject({
+  id: z
+    .string()
+    .min(3, 'must be at least 3 characters')
+    .max(64, 'must be at most 64 characters')
+    .regex(SLUG, 'must start with a lowercase letter or digit and contain only a-z, 0-9, ".", "_" and "-"'),
+  name: textSchema(256),
+  roles: z.array(z.enum(PARTICIPANT_ROLES)).min(1, 'must name at least one role').transform(unique),
+  walletAddress: z
+    .string()
+    .regex(WALLET_ADDRESS, 'must be 0x followed by 40 hexadecimal digits')
+    .transform((address) => address.toLowerCase() as `0x${string}`),
+  webhookUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  /** Points to credit at registration, normalised to a decimal string of points ("1e3" → "1000"). */
+  initialPoints: z
+    .union([z.string(), z.number()])
+    .superRefine(amountRule((points: string | number) => pointsToUnits(points, 'initialPoints')))
+    .transform((points) => unitsToPoints(pointsToUnits(points)))
+    .optional(),
+});
+
+export type IncentiveTermInput = z.input<typeof incentiveTermSchema>;
+export type ExchangeReportInput = z.input<typeof exchangeReportSchema>;
+export type ContractInput = z.input<typeof contractInputSchema>;
+export type ParticipantInput = z.input<typeof participantInputSchema>;
+/** A participant as registered, after normalisation (lowercase wallet, unique roles, canonical points). */
+export type ParticipantRegistration = z.output<typeof participantInputSchema>;
