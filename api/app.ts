@@ -1,0 +1,63 @@
+import { requestId } from 'hono/request-id';
+import { authenticate } from './auth';
+import { createRouter, type ApiDeps, type ApiRouter } from './context';
+import { mountDocs } from './docs';
+import { createErrorHandler, notFound } from './errors';
+import { limitBody, requireJsonBody } from './json-body';
+import { BEARER_AUTH } from './openapi';
+import { requestLog } from './request-log';
+import { contractRoutes } from './routes/contracts';
+import { exchangeRoutes } from './routes/exchanges';
+import { healthRoutes } from './routes/health';
+import { nodeRoutes } from './routes/nodes';
+import { participantRoutes } from './routes/participants';
+import { settlementRoutes } from './routes/settlements';
+
+/**
+ * The HTTP API. The whole request pipeline is composed here, in order:
+ *   request id → access log → (/v1 only) API key → body limit → JSON body → route (zod validation → handler)
+ * and every failure on the way is answered by the one problem+json error handler.
+ */
+export function createApp(deps: ApiDeps): ApiRouter {
+  const { config, store, log } = deps;
+  const app = createRouter();
+
+  app.use(requestId({ headerName: 'x-request-id' }));
+  app.use(requestLog(log));
+  app.use('/v1/*', authenticate(config, store));
+  app.use('/v1/*', limitBody);
+  app.use('/v1/*', requireJsonBody);
+
+  app.route('/', healthRoutes(deps));
+  app.route('/', participantRoutes(deps));
+  app.route('/', contractRoutes(deps));
+  app.route('/', settlementRoutes(deps));
+  app.route('/', exchangeRoutes(deps));
+  app.route('/', nodeRoutes(deps));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', BEARER_AUTH, {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key `dvct_<keyId>_<secret>` (participants) or the operator key.',
+  });
+  // Built on first request (the routes are fixed by then) and kept: the document never changes.
+  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  app.get('/openapi.json', (c) => {
+    document ??= app.getOpenAPI31Document({
+      openapi: '3.1.0',
+      info: {
+        title: 'DVCT — Data Value Chain Tracker',
+        version: '1.0.0',
+        description:
+          'Report data exchanges, read lineage and incentive points. Every error is RFC 9457 problem+json (`application/problem+json`) with a `code` from the DVCT error catalogue.',
+      },
+      servers: [{ url: config.api.publicUrl }],
+    });
+    return c.json(document);
+  });
+  mountDocs(app);
+
+  app.notFound(notFound);
+  app.onError(createErrorHandler(log));
+  return app;
+}

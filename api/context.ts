@@ -1,0 +1,37 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Config } from '../config/config';
+import type { Store } from '../db/store';
+import type { Logger } from '../lib/logger';
+import type { Principal } from './auth';
+import type { ChainReader, ComponentHealth } from './chain-reader';
+import { validationHook } from './errors';
+import type { WorkflowGateway } from './workflow-gateway';
+
+/** Everything the HTTP API talks to, passed in so tests can build an app around a real store. */
+export interface ApiDeps {
+  config: Config;
+  store: Store;
+  workflows: WorkflowGateway;
+  chain: ChainReader;
+  log: Logger;
+  /** The database check of /health; by default a read of a real table through the store. */
+  dbHealth?: () => Promise<ComponentHealth>;
+}
+
+/** Per-request values the middleware sets for the handlers. */
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    /** Set by the auth middleware on every /v1 route. */
+    principal: Principal;
+    /** The key that authenticated the request, for the access log; never the key itself. */
+    keyId: string;
+  };
+}
+
+export type ApiRouter = OpenAPIHono<AppEnv>;
+
+/** Every router validates with the same hook, so every route answers bad input the same way. */
+export function createRouter(): ApiRouter {
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+}

@@ -1,0 +1,150 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Lineage, LineageDirection } from '../../db/records';
+import type { Store } from '../../db/store';
+import { DvctError } from '../../domain/errors';
+import { createRouter, type ApiDeps, type ApiRouter } from '../context';
+import { authenticated, json, problems } from '../openapi';
+import { nodeUrlFor, nodeViewSchema } from '../views';
+
+/** The design document: backward tracking goes "up to three levels"; forward tracking is unbounded. */
+export const DEFAULT_BACKWARD_DEPTH = 3;
+const MAX_DEPTH = 100;
+
+const nodeParams = z.object({ nodeId: z.string().min(1).max(256).openapi({ param: { name: 'nodeId', in: 'path' } }) });
+
+const lineageQuery = z.object({
+  direction: z.enum(['backward', 'forward', 'both']).default('backward').openapi({
+    description: 'backward: the ancestors (default depth 3); forward: the descendants (unbounded by default); both: the two walks together',
+  }),
+  depth: z.coerce
+    .number({ error: 'must be an integer from 1 to 100' })
+    .int('must be an integer from 1 to 100')
+    .min(1, 'must be an integer from 1 to 100')
+    .max(MAX_DEPTH, 'must be an integer from 1 to 100')
+    .optional()
+    .openapi({ description: 'Levels to walk in each direction asked for, 1–100' }),
+});
+
+const lineageSchema = z
+  .object({
+    nodeId: z.string(),
+    direction: z.enum(['backward', 'forward', 'both']),
+    depth: z
+      .object({ backward: z.number().int().nullable().optional(), forward: z.number().int().nullable().optional() })
+      .openapi({ description: 'The depth walked per direction; null = unbounded' }),
+    nodes: z.array(
+      z.object({
+        nodeId: z.string(),
+        dataId: z.string(),
+        kind: z.enum(['raw-data', 'chain-data', 'final-data']),
+        ownerId: z.string().nullable(),
+        placeholder: z.boolean().openapi({ description: 'Known only as some report\'s prevDataId; nobody has described it yet' }),
+        '@nodeUrl': z.string(),
+      }),
+    ),
+    edges: z.array(
+      z.object({
+        from: z.string().openapi({ description: 'The parent node' }),
+        to: z.string().openapi({ description: 'The child node' }),
+        exchangeId: z.string(),
+        contractId: z.string(),
+        usecaseContractId: z.string(),
+      }),
+    ),
+    truncated: z.boolean().openapi({ description: 'True when the depth or the node limit left part of the graph out' }),
+  })
+  .openapi('Lineage');
+
+const nodeRoute = createRoute({
+  method: 'get',
+  path: '/v1/nodes/{nodeId}',
+  tags: ['nodes'],
+  summary: 'A lineage node, in the design document\'s "Output data" format',
+  security: authenticated,
+  request: { params: nodeParams },
+  responses: { 200: json(nodeViewSchema, 'The node'), ...problems(400, 404) },
+});
+
+const lineageRoute = createRoute({
+  method: 'get',
+  path: '/v1/nodes/{nodeId}/lineage',
+  tags: ['nodes'],
+  summary: 'Back and forward chain tracking from a node',
+  security: authenticated,
+  request: { params: nodeParams, query: lineageQuery },
+  responses: { 200: json(lineageSchema, 'The nodes and links reached'), ...problems(400, 404) },
+});
+
+type Depths = { backward?: number | null; forward?: number | null };
+
+function depthsFor(direction: LineageDirection, depth: number | undefined): Depths {
+  const backward = depth ?? DEFAULT_BACKWARD_DEPTH;
+  const forward = depth ?? null;
+  if (direction === 'backward') return { backward };
+  if (direction === 'forward') return { forward };
+  return { backward, forward };
+}
+
+/** The walks asked for, merged: the two directions can have different depths, so each is its own walk. */
+async function walk(store: Store, nodeId: string, depths: Depths): Promise<Lineage> {
+  const walks = await Promise.all([
+    depths.backward !== undefined ? store.lineage(nodeId, { direction: 'backward', depth: depths.backward }) : null,
+    depths.forward !== undefined ? store.lineage(nodeId, { direction: 'forward', depth: depths.forward }) : null,
+  ]);
+  const nodes = new Map<string, Lineage['nodes'][number]>();
+  const edges = new Map<string, Lineage['edges'][number]>();
+  let truncated = false;
+  for (const w of walks) {
+    if (!w) continue;
+    for (const n of w.nodes) nodes.set(n.nodeId, n);
+    for (const e of w.edges) edges.set(`${e.parentNodeId}\n${e.childNodeId}`, e);
+    truncated ||= w.truncated;
+  }
+  return { nodes: [...nodes.values()], edges: [...edges.values()], truncated };
+}
+
+export function nodeRoutes({ store, config }: ApiDeps): ApiRouter {
+  const app = createRouter();
+  const nodeUrl = nodeUrlFor(config.api.publicUrl);
+
+  app.openapi(nodeRoute, async (c) => {
+    const { nodeId } = c.req.valid('param');
+    const view = await store.getNodeView(nodeId, nodeUrl);
+    if (!view) throw new DvctError('NOT_FOUND', `There is no node ${nodeId}.`);
+    return c.json(view, 200);
+  });
+
+  app.openapi(lineageRoute, async (c) => {
+    const { nodeId } = c.req.valid('param');
+    const { direction, depth } = c.req.valid('query');
+    if (!(await store.getNode(nodeId))) throw new DvctError('NOT_FOUND', `There is no node ${nodeId}.`);
+    const depths = depthsFor(direction, depth);
+    const lineage = await walk(store, nodeId, depths);
+    return c.json(
+      {
+        nodeId,
+        direction,
+        depth: depths,
+        nodes: lineage.nodes.map((n) => ({
+          nodeId: n.nodeId,
+          dataId: n.dataId,
+          kind: n.kind,
+          ownerId: n.ownerId,
+          placeholder: n.placeholder,
+          '@nodeUrl': nodeUrl(n.nodeId),
+        })),
+        edges: lineage.edges.map((e) => ({
+          from: e.parentNodeId,
+          to: e.childNodeId,
+          exchangeId: e.exchangeId,
+          contractId: e.contractId,
+          usecaseContractId: e.usecaseContractId,
+        })),
+        truncated: lineage.truncated,
+      },
+      200,
+    );
+  });
+
+  return app;
+}

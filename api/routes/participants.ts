@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import { createRoute, z } from '@hono/zod-openapi';
+import type { ParticipantRecord } from '../../db/records';
+import { pointsToUnits, toUnits, unitsToPoints } from '../../domain/amounts';
+import { DvctError } from '../../domain/errors';
+import { participantInputSchema } from '../../domain/schemas';
+import { forbidden, isSelfOrOperator, issueApiKey, requireOperator, type Principal } from '../auth';
+import { createRouter, type ApiDeps, type ApiRouter } from '../context';
+import { BODY_PROBLEMS, UNKNOWN_FIELDS_NOTE, authenticated, json, jsonBody, problems } from '../openapi';
+import { pointsField, unitsField } from '../views';
+
+const participantSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    roles: z.array(z.string()),
+    walletAddress: z.string(),
+    webhookUrl: z.string().nullable(),
+  })
+  .openapi('Participant');
+
+const registrationSchema = z
+  .object({
+    participant: participantSchema,
+    apiKey: z.string().openapi({ description: 'Shown once: only its hash is kept.' }),
+    webhookSecret: z.string().openapi({ description: 'HMAC-SHA256 key of the webhook signatures. Shown once.' }),
+    onboarding: z
+      .union([
+        z.object({ workflowId: z.string(), uiUrl: z.string() }),
+        z.object({ error: z.object({ code: z.literal('DEPENDENCY_UNAVAILABLE'), detail: z.string() }) }),
+      ])
+      .optional()
+      .openapi({
+        description:
+          'Present when initialPoints > 0: the run that mints them to the wallet, or why Temporal did not start it (the participant and its key exist either way).',
+      }),
+  })
+  .openapi('ParticipantRegistration');
+
+const balanceSchema = z
+  .object({
+    participantId: z.string(),
+    walletAddress: z.string(),
+    wallet: pointsField,
+    walletUnits: unitsField,
+    allocated: pointsField.openapi({ description: 'Allocated to this participant and still revocable (not released)' }),
+    allocatedUnits: unitsField,
+    released: pointsField,
+    releasedUnits: unitsField,
+    revoked: pointsField,
+    revokedUnits: unitsField,
+  })
+  .openapi('Balance');
+
+const idParams = z.object({ id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' } }) });
+
+const registerRoute = createRoute({
+  method: 'post',
+  path: '/v1/participants',
+  tags: ['participants'],
+  summary: 'Register a participant (operator)',
+  description: `Creates the participant with a new API key and webhook secret, both shown only in this answer. When initialPoints > 0, an onboarding run mints them to the wallet. ${UNKNOWN_FIELDS_NOTE}`,
+  security: authenticated,
+  request: { body: jsonBody(participantInputSchema.openapi('ParticipantInput'), 'The participant') },
+  responses: { 201: json(registrationSchema, 'Registered'), ...problems(...BODY_PROBLEMS, 403, 409, 503) },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/v1/participants/{id}',
+  tags: ['participants'],
+  summary: 'A participant (operator or the participant itself)',
+  security: authenticated,
+  request: { params: idParams },
+  responses: { 200: json(participantSchema, 'The participant'), ...problems(400, 403, 404) },
+});
+
+const balanceRoute = createRoute({
+  method: 'get',
+  path: '/v1/participants/{id}/balance',
+  tags: ['participants'],
+  summary: 'Points of a participant: wallet (chain) and allocations (operator or the participant itself)',
+  security: authenticated,
+  request: { params: idParams },
+  responses: { 200: json(balanceSchema, 'The balance'), ...problems(400, 403, 404, 503) },
+});
+
+function publicView(p: ParticipantRecord): z.infer<typeof participantSchema> {
+  return { id: p.id, name: p.name, roles: p.roles, walletAddress: p.walletAddress, webhookUrl: p.webhookUrl };
+}
+
+export function participantRoutes({ store, workflows, chain, log }: ApiDeps): ApiRouter {
+  const app = createRouter();
+
+  // Checked before the lookup, so a key cannot probe which participant ids exist.
+  async function visibleParticipant(principal: Principal, id: string): Promise<ParticipantRecord> {
+    if (!isSelfOrOperator(principal, id)) throw forbidden('A participant key may only read its own participant.');
+    const participant = await store.getParticipant(id);
+    if (!participant) throw new DvctError('NOT_FOUND', `There is no participant ${id}.`);
+    return participant;
+  }
+
+  app.openapi(registerRoute, async (c) => {
+    requireOperator(c.get('principal'));
+    const input = c.req.valid('json');
+    const initialUnits = input.initialPoints === undefined ? 0n : pointsToUnits(input.initialPoints, 'initialPoints');
+    const key = issueApiKey();
+    const webhookSecret = randomBytes(32).toString('hex');
+    const participant = await store.createParticipant({
+      id: input.id,
+      name: input.name,
+      roles: input.roles,
+      walletAddress: input.walletAddress,
+      webhookUrl: input.webhookUrl ?? null,
+      webhookSecret,
+      apiKeyId: key.keyId,
+      apiKeyHash: key.secretHash,
+    });
+    const body: z.infer<typeof registrationSchema> = { participant: publicView(participant), apiKey: key.key, webhookSecret };
+    if (initialUnits > 0n) {
+      // The participant exists now and its key cannot be shown again: a failed start must not turn
+      // this answer into an error, or the key would be lost.
+      try {
+        const run = await workflows.startOnboarding({ participantId: participant.id, initialUnits: toUnits(initialUnits) });
+        body.onboarding = { workflowId: run.workflowId, uiUrl: run.uiUrl };
+      } catch (err) {
+        log.error({ requestId: c.get('requestId'), participantId: participant.id, err }, 'onboarding run not started');
+        body.onboarding = { error: { code: 'DEPENDENCY_UNAVAILABLE', detail: 'Temporal did not start the onboarding run; the initial points were not minted.' } };
+      }
+    }
+    return c.json(body, 201);
+  });
+
+  app.openapi(getRoute, async (c) => {
+    const participant = await visibleParticipant(c.get('principal'), c.req.valid('param').id);
+    return c.json(publicView(participant), 200);
+  });
+
+  app.openapi(balanceRoute, async (c) => {
+    const participant = await visibleParticipant(c.get('principal'), c.req.valid('param').id);
+    const [walletUnits, ledger] = await Promise.all([chain.walletBalance(participant.walletAddress), store.balanceOf(participant.id)]);
+    const wallet = toUnits(walletUnits);
+    return c.json(
+      {
+        participantId: participant.id,
+        walletAddress: participant.walletAddress,
+        wallet: unitsToPoints(wallet),
+        walletUnits: wallet,
+        allocated: unitsToPoints(ledger.allocated),
+        allocatedUnits: ledger.allocated,
+        released: unitsToPoints(ledger.released),
+        releasedUnits: ledger.released,
+        revoked: unitsToPoints(ledger.revoked),
+        revokedUnits: ledger.revoked,
+      },
+      200,
+    );
+  });
+
+  return app;
+}

@@ -1,0 +1,58 @@
+import { z } from '@hono/zod-openapi';
+import { unitsToPoints } from '../domain/amounts';
+import { incentiveTermSchema } from '../domain/schemas';
+import type { Units } from '../domain/types';
+
+/**
+ * Response shapes more than one resource shows. Amounts are given twice: in points as a decimal
+ * string (what people read) and in token base units (what the chain holds), never as a float.
+ */
+
+export const pointsField = z.string().openapi({ description: 'Points as a decimal string (18 decimals at most)', example: '2.5' });
+export const unitsField = z.string().openapi({ description: 'Token base units (10^18 per point) as an integer string', example: '2500000000000000000' });
+
+export function amountOf(units: Units): { amount: string; amountUnits: Units } {
+  return { amount: unitsToPoints(units), amountUnits: units };
+}
+
+const nodeRefSchema = z.object({ nodeId: z.string(), '@nodeUrl': z.string() });
+
+/** A lineage node exactly in the design document's "Output data" shape. */
+export const nodeViewSchema = z
+  .object({
+    nodeId: z.string(),
+    dataId: z.string(),
+    nodeMetadata: z.object({
+      dvctId: z.string(),
+      usecaseContractId: z.string(),
+      dataProviderId: z.string(),
+      dataConsumerId: z.string(),
+      incentiveReceivedFrom: z.array(z.object({ organizationId: z.string(), numPoints: z.number(), contractId: z.string() })),
+    }),
+    prevNode: z.array(nodeRefSchema),
+    childNode: z.array(nodeRefSchema),
+  })
+  .openapi('NodeView');
+
+/** An exchange report as stored: the request, normalised (`prevDataId` became `prevDataIds`). */
+export const reportViewSchema = z
+  .object({
+    dvctId: z.string(),
+    usecaseContractId: z.string(),
+    usecaseContractTitle: z.string().optional(),
+    contractId: z.string(),
+    dataId: z.string(),
+    dataProviderId: z.string(),
+    dataConsumerId: z.string(),
+    dataConsumerIsAIProvider: z.boolean(),
+    prevDataIds: z.array(z.string()),
+    incentiveForDataProvider: incentiveTermSchema.optional(),
+    extraIncentiveForAIProvider: incentiveTermSchema.optional(),
+    outputDataId: z.string().optional(),
+    outputDataType: z.enum(['chain-data', 'final-data']).optional(),
+  })
+  .openapi('ExchangeReport');
+
+export function nodeUrlFor(publicUrl: string): (nodeId: string) => string {
+  return (nodeId) => `${publicUrl}/v1/nodes/${encodeURIComponent(nodeId)}`;
+}

@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, expectProblemShape, seedReport, type Harness } from './harness';
+
+let h: Harness;
+let consumerKey: string;
+beforeAll(async () => {
+  h = await createHarness();
+  consumerKey = (await h.register('org-c1', ['data-consumer'])).apiKey;
+});
+afterAll(() => h?.close());
+
+function postReport(body: unknown) {
+  return h.request('POST', '/v1/exchanges', { key: consumerKey, body });
+}
+
+function pathsOf(res: { body: { errors?: { path: string }[] } }): string[] {
+  return (res.body.errors ?? []).map((e) => e.path);
+}
+
+describe('validation errors name the field', () => {
+  it('a missing dataId', async () => {
+    const { dataId: _omitted, ...report } = seedReport();
+    const res = await postReport(report);
+    expectProblemShape(res, 400, 'VALIDATION_FAILED');
+    expect(pathsOf(res)).toEqual(['dataId']);
+    expect(res.body.detail).toContain('dataId');
+  });
+
+  it('prevDataId as a number', async () => {
+    const res = await postReport(seedReport({ prevDataId: 42 }));
+    expectProblemShape(res, 400, 'VALIDATION_FAILED');
+    expect(res.body.errors).toEqual([{ path: 'prevDataId', message: expect.stringMatching(/string|array/) }]);
+  });
+
+  it('an unknown field, also nested', async () => {
+    const res = await postReport(seedReport({ dataOwner: 'x', incentiveForDataProvider: { numPoints: 5, factor: 1, factorCheck: false, bonus: 1 } }));
+    expectProblemShape(res, 400, 'VALIDATION_FAILED');
+    expect(pathsOf(res).sort()).toEqual(['dataOwner', 'incentiveForDataProvider.bonus']);
+    expect(res.body.errors[0].message).toMatch(/unknown field/i);
+  });
+
+  it('every wrong field at once, with array positions', async () => {
+    const res = await postReport(seedReport({ dataProviderId: '', prevDataId: ['ok', 7] }));
+    expectProblemShape(res, 400, 'VALIDATION_FAILED');
+    expect(pathsOf(res).sort()).toEqual(['dataProviderId', 'prevDataId']);
+  });
+
+  it('a body that is not an object', async () => {
+    const res = await postReport([1, 2]);
+    expectProblemShape(res, 400, 'VALIDATION_FAILED');
+    expect(pathsOf(res)).toEqual(['']);
+  });
+
+  it('a bad header', async () => {
+    const res = await h.request('POST', '/v1/exchanges', { key: consumerKey, body: seedReport(), headers: { 'idempotency-key': 'x'.repeat(256) } });
+    expectProblemShape(res, 400, 'VALIDATION_FAILED');
+    expect(pathsOf(res)).toEqual(['Idempotency-Key']);
+  });
+});
+
+describe('the body itself', () => {
+  it('malformed JSON → 400 MALFORMED_JSON', async () => {
+    const res = await h.request('POST', '/v1/exchanges', { key: consumerKey, rawBody: '{"dataId": "a",', headers: { 'content-type': 'application/json' } });
+    expectProblemShape(res, 400, 'MALFORMED_JSON');
+  });
+
+  it('an empty JSON body → 400 MALFORMED_JSON', async () => {
+    const res = await h.request('POST', '/v1/exchanges', { key: consumerKey, rawBody: '', headers: { 'content-type': 'application/json' } });
+    expectProblemShape(res, 400, 'MALFORMED_JSON');
+  });
+
+  it('a wrong or missing content type → 415', async () => {
+    const body = JSON.stringify(seedReport());
+    expectProblemShape(
+      await h.request('POST', '/v1/exchanges', { key: consumerKey, rawBody: body, headers: { 'content-type': 'text/plain' } }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    expectProblemShape(await h.request('POST', '/v1/exchanges', { key: consumerKey, rawBody: body }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    // A charset parameter is fine.
+    const ok = await h.request('POST', '/v1/exchanges', { key: consumerKey, rawBody: body, headers: { 'content-type': 'application/json; charset=utf-8' } });
+    expect(ok.status).toBe(202);
+  });
+
+  it('a body over 1 MiB → 413, with and without content-length', async () => {
+    const huge = JSON.stringify(seedReport({ usecaseContractTitle: 'x'.repeat(1024 * 1024) }));
+    const streamed = await h.request('POST', '/v1/exchanges', { key: consumerKey, rawBody: huge, headers: { 'content-type': 'application/json' } });
+    expectProblemShape(streamed, 413, 'PAYLOAD_TOO_LARGE');
+    const declared = await h.request('POST', '/v1/exchanges', {
+      key: consumerKey,
+      rawBody: huge,
+      headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(huge)) },
+    });
+    expectProblemShape(declared, 413, 'PAYLOAD_TOO_LARGE');
+  });
+});
+
+describe('every other failure has the same shape', () => {
+  it('an unknown route → 404, with and without /v1', async () => {
+    expectProblemShape(await h.request('GET', '/nowhere'), 404, 'NOT_FOUND');
+    expectProblemShape(await h.request('GET', '/v1/nowhere', { key: consumerKey }), 404, 'NOT_FOUND');
+    expectProblemShape(await h.request('DELETE', '/v1/exchanges/ex-1', { key: consumerKey }), 404, 'NOT_FOUND');
+  });
+
+  it('echoes a caller\'s request id and makes one up otherwise', async () => {
+    const echoed = await h.request('GET', '/nowhere', { headers: { 'x-request-id': 'abc-123' } });
+    expect(echoed.body.requestId).toBe('abc-123');
+    const made = await h.request('GET', '/nowhere');
+    expect(made.body.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('an unexpected error → 500 INTERNAL without internals, logged under the request id', async () => {
+    const participant = await h.register('org-broken', ['data-provider']);
+    h.chain.failure = new Error('secret internal state at /srv/dvct/chain.ts:42');
+    try {
+      const res = await h.request('GET', '/v1/participants/org-broken/balance', { key: participant.apiKey, headers: { 'x-request-id': 'boom-1' } });
+      expectProblemShape(res, 500, 'INTERNAL');
+      expect(res.text).not.toContain('secret internal state');
+      expect(res.text).not.toContain('chain.ts');
+      const logged = h.logLines.map((l) => JSON.parse(l)).find((l) => l.requestId === 'boom-1' && l.err);
+      expect(logged?.err.message).toContain('secret internal state');
+    } finally {
+      h.chain.failure = null;
+    }
+  });
+
+  it('Temporal down while reporting → 503, and the retry succeeds with the same exchange', async () => {
+    h.gateway.failStarts = true;
+    const report = seedReport({ dataId: 'data-503' });
+    let first;
+    try {
+      first = await postReport(report);
+    } finally {
+      h.gateway.failStarts = false;
+    }
+    expectProblemShape(first, 503, 'DEPENDENCY_UNAVAILABLE');
+    expect(first.text).not.toContain('ECONNREFUSED');
+    const retry = await postReport(report);
+    expect(retry.status).toBe(202);
+    expect(retry.body.duplicate).toBe(true);
+    expect(h.gateway.starts.filter((s) => s.workflowId === retry.body.workflowId)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { createApp } from '../../api/app';
+import type { ChainReader, ComponentHealth } from '../../api/chain-reader';
+import type { StartedRun, WorkflowGateway } from '../../api/workflow-gateway';
+import { loadConfig, type Config } from '../../config/config';
+import type { ExchangeProgress, ExchangeWorkflowInput, OnboardingWorkflowInput, SettlementWorkflowInput } from '../../workflows/definitions';
+import { exchangeWorkflowId, settlementWorkflowId } from '../../lib/ids';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+/**
+ * An API on a real, fresh database, with Temporal and the chain replaced by recording fakes:
+ * these tests are about HTTP behaviour (Temporal and the chain are tested end to end elsewhere).
+ */
+
+export type StartCall =
+  | { kind: 'exchange'; input: ExchangeWorkflowInput; meta: { contractId: string; participants: string[] } }
+  | { kind: 'settlement'; input: SettlementWorkflowInput; meta: { participants: string[] } }
+  | { kind: 'onboarding'; input: OnboardingWorkflowInput };
+
+/** Records every start; one run id per workflow id, as Temporal's USE_EXISTING policy gives. */
+export class RecordingGateway implements WorkflowGateway {
+  readonly starts: (StartCall & { workflowId: string })[] = [];
+  readonly progressById = new Map<string, ExchangeProgress>();
+  failStarts = false;
+  healthy: ComponentHealth = { ok: true, detail: 'fake temporal' };
+  private readonly runIds = new Map<string, string>();
+
+  private started(workflowId: string, call: StartCall): Promise<StartedRun> {
+    if (this.failStarts) return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:7233'));
+    this.starts.push({ ...call, workflowId });
+    let runId = this.runIds.get(workflowId);
+    if (!runId) {
+      runId = `run-${this.runIds.size + 1}`;
+      this.runIds.set(workflowId, runId);
+    }
+    return Promise.resolve({ workflowId, runId, uiUrl: this.runUrl(workflowId, runId) });
+  }
+
+  startExchange(input: ExchangeWorkflowInput, meta: { contractId: string; participants: string[] }): Promise<StartedRun> {
+    return this.started(exchangeWorkflowId(input.exchangeId), { kind: 'exchange', input, meta });
+  }
+  startSettlement(input: SettlementWorkflowInput, meta: { participants: string[] }): Promise<StartedRun> {
+    return this.started(settlementWorkflowId(input.settlementId), { kind: 'settlement', input, meta });
+  }
+  startOnboarding(input: OnboardingWorkflowInput): Promise<StartedRun> {
+    return this.started(`participant-${input.participantId}`, { kind: 'onboarding', input });
+  }
+  async progress(workflowId: string): Promise<ExchangeProgress | null> {
+    return this.progressById.get(workflowId) ?? null;
+  }
+  runUrl(workflowId: string, runId?: string | null): string {
+    return `http://temporal.test/workflows/${workflowId}${runId ? `/${runId}` : ''}`;
+  }
+  async health(): Promise<ComponentHealth> {
+    return this.healthy;
+  }
+  async close(): Promise<void> {}
+}
+
+export class FakeChain implements ChainReader {
+  readonly balances = new Map<string, bigint>();
+  healthy: ComponentHealth = { ok: true, detail: 'fake chain' };
+  failure: Error | null = null;
+
+  async walletBalance(address: string): Promise<bigint> {
+    if (this.failure) throw this.failure;
+    return this.balances.get(address) ?? 0n;
+  }
+  async health(): Promise<ComponentHealth> {
+    return this.healthy;
+  }
+}
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  text: string;
+  // Tests read arbitrary JSON answers.
+  body: any;
+}
+
+export interface Harness {
+  app: ReturnType<typeof createApp>;
+  config: Config;
+  db: TestDatabase;
+  gateway: RecordingGateway;
+  chain: FakeChain;
+  operatorKey: string;
+  /** Every line the API logged, as raw JSON text. */
+  logLines: string[];
+  request(method: string, path: string, opts?: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<Reply>;
+  /** Registers a participant through the API and returns its one-time key. */
+  register(id: string, roles: string[], extra?: Record<string, unknown>): Promise<{ id: string; apiKey: string; wallet: string }>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(): Promise<Harness> {
+  const db = await createTestDatabase();
+  const operatorKey = `op-${randomBytes(24).toString('hex')}`;
+  const config: Config = {
+    ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', DVCT_OPERATOR_KEY: operatorKey, DVCT_PUBLIC_URL: 'http://dvct.test' }),
+    database: db.config,
+  };
+  const logLines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const log = pino({ level: 'info' }, sink);
+  const gateway = new RecordingGateway();
+  const chain = new FakeChain();
+  const app = createApp({ config, store: db.store, workflows: gateway, chain, log });
+
+  const request: Harness['request'] = async (method, path, opts = {}) => {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.key) headers.authorization = `Bearer ${opts.key}`;
+    let body: string | undefined = opts.rawBody;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await app.request(path, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const text = await res.text();
+    const isJson = /json/.test(res.headers.get('content-type') ?? '');
+    return { status: res.status, headers: res.headers, text, body: isJson && text ? JSON.parse(text) : null };
+  };
+
+  let wallets = 0;
+  const register: Harness['register'] = async (id, roles, extra = {}) => {
+    const wallet = `0x${(++wallets).toString(16).padStart(40, '0')}`;
+    const res = await request('POST', '/v1/participants', {
+      key: operatorKey,
+      body: { id, name: `Organisation ${id}`, roles, walletAddress: wallet, ...extra },
+    });
+    if (res.status !== 201) throw new Error(`registering ${id}: ${res.status} ${res.text}`);
+    return { id, apiKey: res.body.apiKey as string, wallet };
+  };
+
+  return { app, config, db, gateway, chain, operatorKey, logLines, request, register, close: () => db.close() };
+}
+
+/** The problem+json shape every 4xx/5xx must have. */
+export function expectProblemShape(reply: Reply, status: number, code: string): void {
+  const errors: string[] = [];
+  if (reply.status !== status) errors.push(`status ${reply.status}, expected ${status}: ${reply.text}`);
+  if (reply.headers.get('content-type') !== 'application/problem+json') errors.push(`content-type ${reply.headers.get('content-type')}`);
+  const b = reply.body ?? {};
+  const kebab = code.toLowerCase().replaceAll('_', '-');
+  if (b.type !== `urn:dvct:error:${kebab}`) errors.push(`type ${b.type}`);
+  if (b.code !== code) errors.push(`code ${b.code}, expected ${code}`);
+  if (b.status !== status) errors.push(`body status ${b.status}`);
+  if (typeof b.title !== 'string' || !b.title) errors.push('no title');
+  if (typeof b.detail !== 'string' || !b.detail) errors.push('no detail');
+  if (typeof b.requestId !== 'string' || b.requestId !== reply.headers.get('x-request-id')) errors.push(`requestId ${b.requestId} vs header ${reply.headers.get('x-request-id')}`);
+  const allowed = new Set(['type', 'title', 'status', 'detail', 'code', 'errors', 'requestId']);
+  for (const key of Object.keys(b)) if (!allowed.has(key)) errors.push(`unexpected member ${key}`);
+  if (errors.length) throw new Error(`not the problem+json shape: ${errors.join('; ')}`);
+}
+
+/** A report in the design document's "Input data" shape. */
+export function seedReport(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    dvctId: 'connector-c1',
+    usecaseContractId: 'uc-1',
+    usecaseContractTitle: 'Skills matching',
+    contractId: 'dc-1',
+    dataId: 'data-1',
+    dataProviderId: 'org-p1',
+    dataConsumerId: 'org-c1',
+    dataConsumerIsAIProvider: false,
+    prevDataId: 'data-0',
+    incentiveForDataProvider: { numPoints: 5, factor: 1, factorCheck: false },
+    ...overrides,
+  };
+}
