@@ -1,0 +1,11 @@
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Locations the scripts need, independent of the directory they are started from. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * The project's own Node 24 (npm package `node`): children run on it whatever `node` comes first
+ * on PATH, since the machine's may be too old for vitest and MikroORM.
+ */
+export const NODE_BIN = join(REPO_ROOT, 'node_modules', '.bin', 'node');
