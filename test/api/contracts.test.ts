@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settlementIdFor } from '../../lib/ids';
-import { createHarness, expectProblemShape, type Harness } from './harness';
+import { createHarness, expectProblemShape, sampleContract as contract, type Harness } from './harness';
 
 let h: Harness;
 let orchestrator: { apiKey: string };
@@ -15,27 +15,6 @@ beforeAll(async () => {
   await h.register('org-c1', ['data-consumer', 'ai-provider']);
 });
 afterAll(() => h?.close());
-
-function contract(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id: 'uc-1',
-    title: 'Skills matching',
-    orchestratorId: 'org-orch',
-    parties: [
-      { participantId: 'org-orch', roles: ['orchestrator'] },
-      { participantId: 'org-p1', roles: ['data-provider'] },
-      { participantId: 'org-c1', roles: ['data-consumer', 'ai-provider'] },
-    ],
-    validFrom: '2025-01-01T00:00:00Z',
-    validUntil: null,
-    incentiveForDataProvider: { numPoints: 5, factor: 1, factorCheck: false },
-    extraIncentiveForAIProvider: { numPoints: 10, factor: 1, factorCheck: false },
-    upstream: { share: 0.2, depth: 3 },
-    rewardPool: { numPoints: 100, weights: [{ participantId: 'org-p1', weight: 1 }, { participantId: 'org-c1', weight: 2 }] },
-    verificationWindowSeconds: 60,
-    ...overrides,
-  };
-}
 
 describe('contracts', () => {
   it('creates (201), accepts the same content again (200) and refuses other content (409)', async () => {

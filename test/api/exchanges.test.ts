@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exchangeIdFor, exchangeWorkflowId, nodeIdFor } from '../../lib/ids';
 import type { ExchangeReport } from '../../domain/types';
 import type { ExchangeProgress } from '../../workflows/definitions';
-import { createHarness, expectProblemShape, seedReport, type Harness } from './harness';
+import { createHarness, expectProblemShape, sampleContract, seedReport, type Harness } from './harness';
 
 let h: Harness;
 let consumer: { apiKey: string };
@@ -18,23 +18,8 @@ beforeAll(async () => {
   stranger = await h.register('org-x', ['data-consumer']);
   orchestrator = await h.register('org-orch', ['orchestrator']);
   upstream = await h.register('org-up', ['data-provider']);
-  await h.db.store.saveContract({
-    id: 'uc-1',
-    title: 'Skills matching',
-    orchestratorId: 'org-orch',
-    parties: [
-      { participantId: 'org-orch', roles: ['orchestrator'] },
-      { participantId: 'org-p1', roles: ['data-provider'] },
-      { participantId: 'org-c1', roles: ['data-consumer'] },
-    ],
-    validFrom: '2025-01-01T00:00:00.000Z',
-    validUntil: null,
-    incentiveForDataProvider: { numPoints: 5, factor: 1, factorCheck: false },
-    extraIncentiveForAIProvider: null,
-    upstream: null,
-    rewardPool: null,
-    verificationWindowSeconds: 60,
-  });
+  const contract = await h.request('POST', '/v1/contracts', { key: h.operatorKey, body: sampleContract() });
+  expect(contract.status).toBe(201);
 });
 afterAll(() => h?.close());
 

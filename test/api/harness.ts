@@ -177,3 +177,25 @@ export function seedReport(overrides: Record<string, unknown> = {}): Record<stri
     ...overrides,
   };
 }
+
+/** A valid use-case contract as the API takes it: orchestrator org-orch, provider org-p1, consumer (and AI provider) org-c1. */
+export function sampleContract(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: 'uc-1',
+    title: 'Skills matching',
+    orchestratorId: 'org-orch',
+    parties: [
+      { participantId: 'org-orch', roles: ['orchestrator'] },
+      { participantId: 'org-p1', roles: ['data-provider'] },
+      { participantId: 'org-c1', roles: ['data-consumer', 'ai-provider'] },
+    ],
+    validFrom: '2025-01-01T00:00:00Z',
+    validUntil: null,
+    incentiveForDataProvider: { numPoints: 5, factor: 1, factorCheck: false },
+    extraIncentiveForAIProvider: { numPoints: 10, factor: 1, factorCheck: false },
+    upstream: { share: 0.2, depth: 3 },
+    rewardPool: { numPoints: 100, weights: [{ participantId: 'org-p1', weight: 1 }, { participantId: 'org-c1', weight: 2 }] },
+    verificationWindowSeconds: 60,
+    ...overrides,
+  };
+}
