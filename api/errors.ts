@@ -36,24 +36,26 @@ export const problemSchema = z
   })
   .openapi('Problem');
 
-export type Problem = z.infer<typeof problemSchema>;
+type Problem = z.infer<typeof problemSchema>;
 
-export function problemType(code: ErrorCode): string {
+function problemType(code: ErrorCode): string {
   return `urn:dvct:error:${code.toLowerCase().replaceAll('_', '-')}`;
 }
 
 /** A VALIDATION_FAILED error that carries the field list the problem body shows. */
-export function validationFailed(detail: string, errors: FieldError[]): DvctError {
+function validationFailed(detail: string, errors: FieldError[]): DvctError {
   return new DvctError('VALIDATION_FAILED', detail, { errors });
 }
 
+/** The field list of a VALIDATION_FAILED: ours, or the one field a domain check names (amounts do). */
 function fieldErrorsOf(err: DvctError): FieldError[] | undefined {
   if (err.code !== 'VALIDATION_FAILED') return undefined;
-  const details = err.details as { errors?: unknown } | undefined;
-  return Array.isArray(details?.errors) ? (details.errors as FieldError[]) : undefined;
+  const details = err.details as { errors?: unknown; field?: unknown } | undefined;
+  if (Array.isArray(details?.errors)) return details.errors as FieldError[];
+  return typeof details?.field === 'string' ? [{ path: details.field, message: err.message }] : undefined;
 }
 
-export function problemResponse(c: Context<AppEnv>, code: ErrorCode, detail: string, errors?: FieldError[]): Response {
+function problemResponse(c: Context<AppEnv>, code: ErrorCode, detail: string, errors?: FieldError[]): Response {
   const { status, title } = ERRORS[code];
   const body: Problem = { type: problemType(code), title, status, detail, code, requestId: c.get('requestId') };
   if (errors?.length) body.errors = errors;

@@ -62,7 +62,7 @@ const registerRoute = createRoute({
   description: `Creates the participant with a new API key and webhook secret, both shown only in this answer. When initialPoints > 0, an onboarding run mints them to the wallet. ${UNKNOWN_FIELDS_NOTE}`,
   security: authenticated,
   request: { body: jsonBody(participantInputSchema.openapi('ParticipantInput'), 'The participant') },
-  responses: { 201: json(registrationSchema, 'Registered'), ...problems(...BODY_PROBLEMS, 403, 409, 503) },
+  responses: { 201: json(registrationSchema, 'Registered'), ...problems(...BODY_PROBLEMS, 403, 409) },
 });
 
 const getRoute = createRoute({

@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { ensureOperatorKey, OPERATOR_KEY_SETTING } from '../../api/auth';
@@ -60,7 +61,7 @@ describe('API keys', () => {
     expect(second).toEqual({ source: 'stored' });
     expect(await h.db.store.getSetting(OPERATOR_KEY_SETTING)).toMatch(/^[0-9a-f]{64}$/);
 
-    const app = createApp({ config, store: h.db.store, workflows: h.gateway, chain: h.chain, log: (await import('pino')).pino({ level: 'silent' }) });
+    const app = createApp({ config, store: h.db.store, workflows: h.gateway, chain: h.chain, log: pino({ level: 'silent' }) });
     const key = first.source === 'created' ? first.key : '';
     const ok = await app.request('/v1/participants/org-alice', { headers: { authorization: `Bearer ${key}` } });
     expect(ok.status).toBe(200);

@@ -1,4 +1,7 @@
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app';
+import { DvctError } from '../../domain/errors';
 import { createHarness, expectProblemShape, seedReport, type Harness } from './harness';
 
 let h: Harness;
@@ -122,6 +125,14 @@ describe('every other failure has the same shape', () => {
     } finally {
       h.chain.failure = null;
     }
+  });
+
+  it('a VALIDATION_FAILED from a domain check names the field it carries', async () => {
+    const store = { ...h.db.store, getNode: () => Promise.reject(new DvctError('VALIDATION_FAILED', 'depth must be a non-negative integer', { field: 'depth' })) };
+    const app = createApp({ config: h.config, store, workflows: h.gateway, chain: h.chain, log: pino({ level: 'silent' }) });
+    const res = await app.request('/v1/nodes/n1/lineage', { headers: { authorization: `Bearer ${h.operatorKey}` } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'depth', message: 'depth must be a non-negative integer' }] });
   });
 
   it('Temporal down while reporting → 503, and the retry succeeds with the same exchange', async () => {

@@ -64,6 +64,14 @@ describe('POST /v1/exchanges', () => {
     expect(stored).toMatchObject({ status: 'running', stage: 'received', runId: first.body.runId, consumerId: 'org-c1', providerId: 'org-p1' });
   });
 
+  it('keeps one exchange when the same report arrives ten times at once', async () => {
+    const replies = await Promise.all(Array.from({ length: 10 }, () => post(consumer.apiKey, seedReport({ dataId: 'data-race' }))));
+    expect(replies.map((r) => r.status)).toEqual(Array(10).fill(202));
+    expect(new Set(replies.map((r) => r.body.exchangeId)).size).toBe(1);
+    expect(new Set(replies.map((r) => r.body.runId)).size).toBe(1);
+    expect(replies.filter((r) => r.body.duplicate === false)).toHaveLength(1);
+  });
+
   it('refuses an Idempotency-Key reused for another body with 409, and replays it for the same body', async () => {
     const key = { 'Idempotency-Key': 'connector-c1/42' };
     const first = await post(consumer.apiKey, seedReport({ dataId: 'data-idem-1' }), key);
