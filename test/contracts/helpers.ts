@@ -1,5 +1,4 @@
 import { expect } from 'vitest';
-import type { Hex } from 'viem';
 import { decodeRevert } from '../../chain/revert';
 
 /** The custom error a chain call reverted with; fails the test if it did not revert. */
@@ -22,5 +21,3 @@ export function uniqueId(label: string): string {
 }
 
 export const ONE = 10n ** 18n;
-
-export const asHex = (n: number): Hex => `0x${n.toString(16).padStart(64, '0')}`;

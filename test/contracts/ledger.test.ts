@@ -84,7 +84,7 @@ describe('deposits', () => {
     const owner = f.wallet(15);
     const other = f.wallet(16);
     await call.token(operator, 'mint', [owner.account.address, 10n * ONE]);
-    const deadline = BigInt(Math.floor(Date.now() / 1000) + 3_600);
+    const deadline = (await f.publicClient.getBlock()).timestamp + 3_600n;
     const permit = await f.ledger.signDepositPermit(owner, 3n * ONE, deadline);
     const { v, r, s } = permit;
 
@@ -112,7 +112,7 @@ describe('deposits', () => {
   it('still deposits when someone front-ran the permit, and refuses an expired one', async () => {
     const owner = f.wallet(17);
     await call.token(operator, 'mint', [owner.account.address, 10n * ONE]);
-    const deadline = BigInt(Math.floor(Date.now() / 1000) + 3_600);
+    const deadline = (await f.publicClient.getBlock()).timestamp + 3_600n;
     const { v, r, s } = await f.ledger.signDepositPermit(owner, 2n * ONE, deadline);
     await call.token(f.wallet(18), 'permit', [owner.account.address, f.deployment.ledger, 2n * ONE, deadline, v, r, s]);
     await call.ledger(operator, 'depositWithPermit', [owner.account.address, 2n * ONE, deadline, v, r, s]);
