@@ -1,3 +1,4 @@
+import { isErrorCode } from '../domain/errors';
 import type { ExchangeStatus } from '../domain/types';
 import type { ActivityDeps } from './deps';
 
@@ -9,7 +10,12 @@ export function outcomeActivities({ store }: ActivityDeps) {
       status: Exclude<ExchangeStatus, 'running' | 'completed'>;
       error: { code: string; message: string; details: unknown };
     }): Promise<void> {
-      await store.updateExchange(args.exchangeId, { status: args.status, stage: args.status, error: args.error });
+      const { code, message, details } = args.error;
+      await store.updateExchange(args.exchangeId, {
+        status: args.status,
+        stage: args.status,
+        error: { code: isErrorCode(code) ? code : 'INTERNAL', message, details },
+      });
     },
   };
 }

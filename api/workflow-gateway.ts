@@ -3,7 +3,7 @@ import {
   Connection,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
-  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { DvctContractId, DvctParticipants, DvctStage } from '../domain/search-attributes';
@@ -65,7 +65,7 @@ export async function connectWorkflowGateway(opts: GatewayOptions): Promise<Work
     staticSummary: string,
     staticDetails: string,
   ): Promise<StartedRun> {
-    let handle: WorkflowHandle;
+    let handle: WorkflowHandleWithFirstExecutionRunId;
     try {
       handle = await client.workflow.start(workflowType, {
         taskQueue: opts.taskQueue,
@@ -83,7 +83,7 @@ export async function connectWorkflowGateway(opts: GatewayOptions): Promise<Work
       const existing = await client.workflow.getHandle(workflowId).describe();
       return { workflowId, runId: existing.runId, uiUrl: runUrl(workflowId, existing.runId) };
     }
-    const runId = handle.firstExecutionRunId ?? null;
+    const runId = handle.firstExecutionRunId;
     return { workflowId, runId, uiUrl: runUrl(workflowId, runId) };
   }
 

@@ -2,7 +2,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createChainClients, loadSignerKey } from '../chain/clients';
 import { readDeployment } from '../chain/deployment';
-import { createLedger } from '../chain/ledger';
+import { Ledger } from '../chain/ledger';
 import { loadConfig } from '../config/config';
 import { openOrm } from '../db/orm';
 import { createStore } from '../db/store';
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
 
   const orm = await openOrm(config.database);
   const clients = await createChainClients({ rpcUrl: config.chain.rpcUrl, signerKey: loadSignerKey(config.chain) });
-  const ledger = createLedger(clients, await readDeployment(config));
+  const ledger = new Ledger(clients, readDeployment(config.chain), log.child({ component: 'chain' }));
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await createDvctWorker({
     connection,
