@@ -1,0 +1,275 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createChainClients, loadSignerKey } from '../chain/clients';
+import { ensureDeployment } from '../chain/deployment';
+import { loadConfig, type Config } from '../config/config';
+import { migrateToLatest, openOrm } from '../db/orm';
+import { startAnvil } from './services/anvil';
+import { fundOnAnvil } from './services/anvil-balance';
+import { startAppProcess, type AppProcess } from './services/app-process';
+import { ensureSignerKeyFile } from './services/signer-key';
+import { startTemporalDevServer } from './services/temporal';
+import { ensureTemporalCli } from './tools/temporal-cli';
+
+/**
+ * `npm start`: the whole DVCT on one machine. Temporal (dev server, SQLite file) and the chain
+ * (anvil, state file) run embedded unless TEMPORAL_ADDRESS / CHAIN_RPC_URL point elsewhere; the
+ * contracts are deployed once, the database migrated, then the worker and the API start. Ctrl-C
+ * stops everything in reverse order, each process by its own PID.
+ */
+
+interface Running {
+  name: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** A start-up step that failed: which component, and what a person should check. */
+class StartupError extends Error {
+  constructor(
+    readonly component: string,
+    readonly hint: string,
+    readonly reason: string,
+  ) {
+    super(`${component}: ${reason}`);
+  }
+}
+
+class Interrupted extends Error {}
+
+const say = (message: string) => console.log(`[dvct] ${message}`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Started services, in start order; stopped in reverse. */
+const running: Running[] = [];
+let interrupted = false;
+let startedUp = false;
+let shuttingDown: Promise<void> | undefined;
+
+async function stopAll(): Promise<void> {
+  while (running.length > 0) {
+    const service = running[running.length - 1]!;
+    say(`stopping ${service.name} (pid ${service.pid})`);
+    try {
+      await service.stop();
+    } catch (err) {
+      say(`could not stop ${service.name}: ${(err as Error).message}`);
+    }
+    running.pop();
+  }
+}
+
+function shutdown(exitCode: number): Promise<void> {
+  shuttingDown ??= stopAll().then(() => process.exit(exitCode));
+  return shuttingDown;
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (startedUp) {
+    say(`${signal}: stopping`);
+    void shutdown(0);
+  } else {
+    // The step under way finishes first, so whatever it started is known and gets stopped.
+    interrupted = true;
+    say(`${signal}: stopping once the current start-up step ends`);
+  }
+}
+
+// A crash past every handler must not leave detached servers behind holding their ports.
+process.on('exit', () => {
+  for (const service of running) {
+    try {
+      process.kill(service.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+async function step<T>(component: string, hint: string, run: () => Promise<T>): Promise<T> {
+  if (interrupted) throw new Interrupted();
+  let result: T;
+  try {
+    result = await run();
+  } catch (err) {
+    throw err instanceof Interrupted ? err : new StartupError(component, hint, (err as Error).message ?? String(err));
+  }
+  return result;
+}
+
+/** Set by the person starting DVCT, as opposed to a default of loadConfig. */
+function isSet(variable: string): boolean {
+  return (process.env[variable] ?? '').trim() !== '';
+}
+
+function portOf(address: string, fallback: number): number {
+  const url = new URL(address.includes('://') ? address : `tcp://${address}`);
+  return url.port ? Number(url.port) : fallback;
+}
+
+function watchUnexpectedExit(app: AppProcess): void {
+  void app.exited.then((how) => {
+    if (shuttingDown || !startedUp) return; // start-up failures are reported by waitForHealth
+    say(`the ${app.name} stopped unexpectedly (${how}); stopping the rest`);
+    void shutdown(1);
+  });
+}
+
+async function waitForHealth(url: string, apps: AppProcess[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (interrupted) throw new Interrupted();
+    for (const app of apps) {
+      if (!app.isRunning()) throw new Error(`the ${app.name} exited during start-up (${await app.exited}); see its [${app.name}] lines above`);
+    }
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs / 1000} s`);
+    await sleep(300);
+  }
+}
+
+async function start(config: Config): Promise<void> {
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const logs = join(dataDir, 'logs');
+  // What the worker and the API need beyond the user's own environment.
+  const env: NodeJS.ProcessEnv = { ...process.env, DVCT_DATA_DIR: dataDir };
+
+  if (isSet('TEMPORAL_ADDRESS')) {
+    say(`Temporal: using ${config.temporal.address}`);
+  } else {
+    const cliPath = await step('Temporal CLI', 'install Go ≥ 1.24 (to build it) or set TEMPORAL_CLI_PATH', () =>
+      ensureTemporalCli({ log: say }),
+    );
+    const port = portOf(config.temporal.address, 7233);
+    const uiPort = portOf(config.temporal.uiUrl, 8233);
+    const temporal = await step(
+      'Temporal dev server',
+      `ports ${port} and ${uiPort} must be free (or set TEMPORAL_ADDRESS to a running cluster); its log is ${join(logs, 'temporal.log')}`,
+      () =>
+        startTemporalDevServer({
+          cliPath,
+          port,
+          uiPort,
+          dbFile: join(dataDir, 'temporal.sqlite'),
+          namespace: config.temporal.namespace,
+          logFile: join(logs, 'temporal.log'),
+          detached: true,
+        }),
+    );
+    running.push({ name: 'Temporal dev server', pid: temporal.pid, stop: temporal.stop });
+    env.TEMPORAL_ADDRESS = temporal.address;
+    if (!isSet('TEMPORAL_UI_URL')) env.TEMPORAL_UI_URL = temporal.uiUrl;
+    say(`Temporal dev server ready at ${temporal.address}`);
+  }
+  const temporalUi = env.TEMPORAL_UI_URL ?? config.temporal.uiUrl;
+
+  const embeddedChain = !isSet('CHAIN_RPC_URL');
+  let rpcUrl = config.chain.rpcUrl;
+  if (embeddedChain) {
+    const port = portOf(rpcUrl, 8545);
+    const anvil = await step(
+      'Chain (anvil)',
+      `port ${port} must be free (or set CHAIN_RPC_URL to a running node); its log is ${join(logs, 'anvil.log')}`,
+      () => startAnvil({ port, stateFile: join(dataDir, 'chain-state.json'), logFile: join(logs, 'anvil.log') }),
+    );
+    // anvil dumps its state on SIGTERM, so it is stopped before Temporal and after the worker.
+    running.push({ name: 'anvil', pid: anvil.pid, stop: anvil.stop });
+    rpcUrl = anvil.rpcUrl;
+    env.CHAIN_RPC_URL = rpcUrl;
+    say(`anvil ready at ${rpcUrl}`);
+  } else {
+    say(`chain: using ${rpcUrl}`);
+  }
+
+  await step(
+    'Contracts',
+    `the signer needs ETH for gas on ${rpcUrl}; CHAIN_SIGNER_KEY / CHAIN_SIGNER_KEY_FILE must be the key that deployed DVCT_DEPLOYMENT_FILE's contracts`,
+    async () => {
+      if (!config.chain.signerKey && !isSet('CHAIN_SIGNER_KEY_FILE')) {
+        const keyFile = resolve(config.chain.signerKeyFile);
+        if (await ensureSignerKeyFile(keyFile)) say(`created the operator signer key ${keyFile}`);
+        env.CHAIN_SIGNER_KEY_FILE = keyFile;
+      }
+      const clients = await createChainClients({ rpcUrl, signerKey: loadSignerKey(config.chain) });
+      if (embeddedChain) await fundOnAnvil(rpcUrl, clients.account.address);
+      if (config.chain.tokenAddress && config.chain.ledgerAddress) return; // contracts given by address
+      const deploymentFile = resolve(config.chain.deploymentFile);
+      const deployment = await ensureDeployment({ clients, file: deploymentFile });
+      env.DVCT_DEPLOYMENT_FILE = deploymentFile;
+      say(`contracts: token ${deployment.token}, ledger ${deployment.ledger} (chain ${deployment.chainId})`);
+    },
+  );
+
+  const database = config.database.kind === 'sqlite' ? resolve(config.database.path) : 'the PostgreSQL DATABASE_URL names';
+  await step('Database', `check that ${database} is reachable and writable`, async () => {
+    const orm = await openOrm(config.database);
+    try {
+      await migrateToLatest(orm);
+    } finally {
+      await orm.close();
+    }
+  });
+  say(`database migrated (${config.database.kind})`);
+
+  const apps = await step('Processes', 'run `npm install`', async () =>
+    [
+      startAppProcess({ name: 'worker', entry: 'worker/main.ts', env }),
+      startAppProcess({ name: 'api', entry: 'api/main.ts', env }),
+    ] as const,
+  );
+  for (const app of apps) {
+    running.push(app);
+    watchUnexpectedExit(app);
+  }
+
+  const host = ['0.0.0.0', '::', ''].includes(config.api.host) ? '127.0.0.1' : config.api.host;
+  const api = `http://${host.includes(':') ? `[${host}]` : host}:${config.api.port}`;
+  await step('API', `port ${config.api.port} must be free (or set PORT); see the [api] and [worker] lines above`, () =>
+    waitForHealth(`${api}/health`, [...apps], 90_000),
+  );
+  startedUp = true;
+
+  console.log(
+    [
+      '',
+      '  DVCT is running',
+      `    API              ${api}`,
+      `    API docs         ${api}/docs`,
+      `    OpenAPI          ${api}/openapi.json`,
+      `    Temporal Web UI  ${temporalUi}`,
+      `    Chain RPC        ${rpcUrl}`,
+      `    Data folder      ${dataDir}`,
+      '',
+      '  Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await start(loadConfig());
+  } catch (err) {
+    if (err instanceof Interrupted) {
+      await shutdown(0);
+      return;
+    }
+    const message =
+      err instanceof StartupError
+        ? `DVCT could not start: ${err.component} failed: ${err.reason}\nWhat to check: ${err.hint}.`
+        : `DVCT could not start: ${(err as Error).message}`;
+    console.error(`\n${message}\n`);
+    if (running.length > 0) say('stopping what was started');
+    await shutdown(1);
+  }
+}
+
+await main();
