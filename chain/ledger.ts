@@ -158,15 +158,19 @@ export class Ledger {
   }
 
   /** Rolls back one held line into the payer's deposit. A released line can no longer be revoked. */
-  async revoke(exchangeId: string, payer: Address, recipient: Address, reason: string): Promise<RevokeResult> {
-    const context = { operation: 'revoke', exchangeId, payer, recipient };
-    const [state] = await this.readAllocations(exchangeId, [{ payer, recipient }]);
+  revoke(exchangeId: string, payer: Address, recipient: Address, reason: string): Promise<RevokeResult> {
+    return this.revokeOnce(exchangeId, { payer, recipient }, reason, true);
+  }
+
+  private async revokeOnce(exchangeId: string, key: AllocationKey, reason: string, mayRetry: boolean): Promise<RevokeResult> {
+    const context = { operation: 'revoke', exchangeId, ...key };
+    const [state] = await this.readAllocations(exchangeId, [key]);
     if (!state || state.status === 'none') {
-      throw new DvctError('NOT_FOUND', `Exchange ${exchangeId} has no allocation from ${payer} to ${recipient}`, context);
+      throw new DvctError('NOT_FOUND', `Exchange ${exchangeId} has no allocation from ${key.payer} to ${key.recipient}`, context);
     }
     if (state.status === 'revoked') return { txHash: null, alreadyRevoked: true, amount: state.amount };
     if (state.status === 'released') {
-      throw new DvctError('ALLOCATION_RELEASED', `The allocation of exchange ${exchangeId} to ${recipient} was already released`, context);
+      throw new DvctError('ALLOCATION_RELEASED', `The allocation of exchange ${exchangeId} to ${key.recipient} was already released`, context);
     }
     try {
       const receipt = await this.operatorWrite(() =>
@@ -174,13 +178,17 @@ export class Ledger {
           address: this.contracts.ledger,
           abi: ledgerAbi,
           functionName: 'revoke',
-          args: [chainKey(exchangeId), payer, recipient, reason],
+          args: [chainKey(exchangeId), key.payer, key.recipient, reason],
         }),
       );
       this.log.info({ ...context, txHash: receipt.transactionHash, reason }, 'revoked');
       return { txHash: receipt.transactionHash, alreadyRevoked: false, amount: state.amount };
     } catch (err) {
-      if (decodeRevert(err)?.name === 'AlreadyRevoked') return { txHash: null, alreadyRevoked: true, amount: state.amount };
+      // The recipient may have released, or another writer revoked, since the read: look again, once.
+      const name = decodeRevert(err)?.name;
+      if (mayRetry && (err instanceof MinedRevertError || name === 'AlreadyRevoked' || name === 'AlreadyReleased')) {
+        return this.revokeOnce(exchangeId, key, reason, false);
+      }
       throw toChainError(err, context);
     }
   }

@@ -9,6 +9,9 @@ export class MinedRevertError extends DvctError {
   }
 }
 
+/** A receipt later than this frees the queue; the caller's retry then reads the chain before resending. */
+const RECEIPT_TIMEOUT_MS = 120_000;
+
 /**
  * Sends one transaction of `wallet` and waits for its receipt, after every earlier write of the
  * same signer in this process. `send` is where viem estimates gas, so a revert surfaces there,
@@ -22,7 +25,7 @@ export function submitTransaction(
   const signer = `${publicClient.chain.id}:${wallet.account.address.toLowerCase()}`;
   return runExclusive(signer, async () => {
     const hash = await send();
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: RECEIPT_TIMEOUT_MS });
     if (receipt.status !== 'success') throw new MinedRevertError(hash);
     return receipt;
   });

@@ -209,6 +209,19 @@ describe('Ledger.release and Ledger.revoke', () => {
     expect(result.alreadyReleased).toEqual([{ payer: payer.account.address, recipient: recipient.account.address }]);
   });
 
+  it('two concurrent revokes of one line: one transaction, the other reports alreadyRevoked', async () => {
+    const input = exchange([{ payer: payer.account.address, recipient: provider, amount: ONE }]);
+    await f.ledger.allocate(input);
+    const depositBefore = await f.ledger.depositOf(payer.account.address);
+    const results = await Promise.all([
+      f.ledger.revoke(input.exchangeId, payer.account.address, provider, 'wrong award'),
+      f.ledger.revoke(input.exchangeId, payer.account.address, provider, 'wrong award'),
+    ]);
+    expect(results.map((r) => r.alreadyRevoked).sort()).toEqual([false, true]);
+    expect(results.filter((r) => r.txHash !== null)).toHaveLength(1);
+    expect(await f.ledger.depositOf(payer.account.address)).toBe(depositBefore + ONE);
+  });
+
   it('release and revoke of a line that was never allocated is NOT_FOUND', async () => {
     const key = { payer: payer.account.address, recipient: provider };
     await expectDvctError(f.ledger.release('ex-never', [key]), 'NOT_FOUND');
