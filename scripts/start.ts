@@ -1,14 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createChainClients, loadSignerKey } from '../chain/clients';
-import { ensureDeployment } from '../chain/deployment';
 import { loadConfig, type Config } from '../config/config';
-import { migrateToLatest, openOrm } from '../db/orm';
 import { startAnvil } from './services/anvil';
 import { fundOnAnvil } from './services/anvil-balance';
 import { startAppProcess, type AppProcess } from './services/app-process';
 import { ensureSignerKeyFile } from './services/signer-key';
 import { startTemporalDevServer } from './services/temporal';
+import { ensureContracts, migrateDatabase } from './setup';
 import { ensureTemporalCli } from './tools/temporal-cli';
 
 /**
@@ -198,23 +197,15 @@ async function start(config: Config): Promise<void> {
       }
       const clients = await createChainClients({ rpcUrl, signerKey: loadSignerKey(config.chain) });
       if (embeddedChain) await fundOnAnvil(rpcUrl, clients.account.address);
-      if (config.chain.tokenAddress && config.chain.ledgerAddress) return; // contracts given by address
-      const deploymentFile = resolve(config.chain.deploymentFile);
-      const deployment = await ensureDeployment({ clients, file: deploymentFile });
-      env.DVCT_DEPLOYMENT_FILE = deploymentFile;
+      const deployment = await ensureContracts(config.chain, clients);
+      if (!deployment) return; // TOKEN_ADDRESS and LEDGER_ADDRESS name them
+      env.DVCT_DEPLOYMENT_FILE = resolve(config.chain.deploymentFile);
       say(`contracts: token ${deployment.token}, ledger ${deployment.ledger} (chain ${deployment.chainId})`);
     },
   );
 
   const database = config.database.kind === 'sqlite' ? resolve(config.database.path) : 'the PostgreSQL DATABASE_URL names';
-  await step('Database', `check that ${database} is reachable and writable`, async () => {
-    const orm = await openOrm(config.database);
-    try {
-      await migrateToLatest(orm);
-    } finally {
-      await orm.close();
-    }
-  });
+  await step('Database', `check that ${database} is reachable and writable`, () => migrateDatabase(config.database));
   say(`database migrated (${config.database.kind})`);
 
   const apps = await step('Processes', 'run `npm install`', async () =>
