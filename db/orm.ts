@@ -49,10 +49,11 @@ export async function openOrm(database: Config['database'], opts: { debug?: bool
   await mkdir(dirname(path), { recursive: true });
   const orm = (await LibSqlMikroORM.init({ ...commonOptions(debug), dbName: path })) as unknown as Orm;
   // A local libSQL file keeps one connection for the ORM's lifetime, so per-connection pragmas set
-  // once hold (foreign keys are switched on by the driver itself).
+  // once hold (the driver itself switches foreign keys on). The timeout goes first: switching a
+  // fresh file to WAL takes a lock the other process may be holding.
   const connection = orm.em.getConnection();
-  await connection.execute('pragma journal_mode = wal');
   await connection.execute(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  await connection.execute('pragma journal_mode = wal');
   return orm;
 }
 

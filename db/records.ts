@@ -1,6 +1,5 @@
 import type { ErrorCode } from '../domain/errors';
 import type {
-  AllocationReason,
   Distribution,
   ExchangeReport,
   ExchangeStage,
@@ -175,18 +174,6 @@ export interface AllocationRecord {
   releaseAt: Date;
   createdAt: Date;
   updatedAt: Date;
-}
-
-export interface AwardRecord {
-  exchangeId: string;
-  index: number;
-  payerId: string;
-  recipientId: string;
-  amount: Units;
-  reason: AllocationReason;
-  nodeId: string | null;
-  depth: number;
-  contractId: string | null;
 }
 
 export interface Balance {

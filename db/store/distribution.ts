@@ -1,3 +1,4 @@
+import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
 import { sumUnits, toUnits } from '../../domain/amounts';
 import { DvctError } from '../../domain/errors';
 import { compareIds } from '../../domain/incentives';
@@ -6,7 +7,7 @@ import { Allocation, type AllocationRow } from '../entities/allocation';
 import { Award } from '../entities/award';
 import type { Orm } from '../orm';
 import type { AllocationRecord, Balance } from '../records';
-import { sameJson } from './support';
+import { asDriverException, sameJson, type Em } from './support';
 
 export interface DistributionStore {
   /**
@@ -36,49 +37,16 @@ export interface DistributionStore {
 
 export function distributionStore(orm: Orm): DistributionStore {
   return {
-    async recordDistribution({ exchangeId, parts, lines, allocationTxHash, releaseAt }) {
-      const now = new Date();
-      await orm.em.fork().transactional(async (em) => {
-        // ON CONFLICT DO NOTHING, not catch-and-read: a failed statement would abort a PostgreSQL transaction.
-        if (parts.length > 0) {
-          await em
-            .createQueryBuilder(Award)
-            .insert(parts.map((p, index) => ({ exchangeId, index, ...awardFields(p) })))
-            .onConflict(['exchangeId', 'index'])
-            .ignore()
-            .execute();
+    async recordDistribution(args) {
+      const em = orm.em.fork();
+      try {
+        await em.transactional((tx) => writeDistribution(tx, args));
+      } catch (error) {
+        if (asDriverException(em, error) instanceof ForeignKeyConstraintViolationException) {
+          throw new DvctError('NOT_FOUND', `No exchange ${args.exchangeId} to record a distribution for`, { exchangeId: args.exchangeId });
         }
-        if (lines.length > 0) {
-          await em
-            .createQueryBuilder(Allocation)
-            .insert(
-              lines.map((l) => ({
-                exchangeId,
-                payerId: l.payerId,
-                recipientId: l.recipientId,
-                amount: l.amount,
-                status: 'allocated' as const,
-                allocationTxHash,
-                releaseAt,
-                createdAt: now,
-                updatedAt: now,
-              })),
-            )
-            .onConflict(['exchangeId', 'payerId', 'recipientId'])
-            .ignore()
-            .execute();
-        }
-
-        const [storedParts, storedLines] = await Promise.all([
-          em.find(Award, { exchangeId }, { orderBy: { index: 'asc' } }),
-          em.find(Allocation, { exchangeId }),
-        ]);
-        const sameParts = sameJson(storedParts.map(awardFields), parts.map(awardFields));
-        const sameLines = sameJson(sortLines(storedLines.map(lineFields)), sortLines(lines.map(lineFields)));
-        if (!sameParts || !sameLines) {
-          throw new DvctError('CONFLICT', `Exchange ${exchangeId} already has another distribution recorded`, { exchangeId });
-        }
-      });
+        throw error;
+      }
     },
 
     async getAllocations(exchangeId) {
@@ -117,6 +85,41 @@ export function distributionStore(orm: Orm): DistributionStore {
       return { allocated: total('allocated'), released: total('released'), revoked: total('revoked') };
     },
   };
+}
+
+type DistributionArgs = Parameters<DistributionStore['recordDistribution']>[0];
+
+async function writeDistribution(em: Em, { exchangeId, parts, lines, allocationTxHash, releaseAt }: DistributionArgs): Promise<void> {
+  const now = new Date();
+  // ON CONFLICT DO NOTHING, not catch-and-read: a failed statement would abort a PostgreSQL transaction.
+  if (parts.length > 0) {
+    await em
+      .createQueryBuilder(Award)
+      .insert(parts.map((p, index) => ({ exchangeId, index, ...awardFields(p) })))
+      .onConflict(['exchangeId', 'index'])
+      .ignore()
+      .execute();
+  }
+  if (lines.length > 0) {
+    const status = 'allocated' as const;
+    await em
+      .createQueryBuilder(Allocation)
+      .insert(lines.map((l) => ({ exchangeId, ...lineFields(l), status, allocationTxHash, releaseAt, createdAt: now, updatedAt: now })))
+      .onConflict(['exchangeId', 'payerId', 'recipientId'])
+      .ignore()
+      .execute();
+  }
+
+  // A re-run finds exactly what it would have written; anything else is a second, different distribution.
+  const [storedParts, storedLines] = await Promise.all([
+    em.find(Award, { exchangeId }, { orderBy: { index: 'asc' } }),
+    em.find(Allocation, { exchangeId }),
+  ]);
+  const sameParts = sameJson(storedParts.map(awardFields), parts.map(awardFields));
+  const sameLines = sameJson(sortLines(storedLines.map(lineFields)), sortLines(lines.map(lineFields)));
+  if (!sameParts || !sameLines) {
+    throw new DvctError('CONFLICT', `Exchange ${exchangeId} already has another distribution recorded`, { exchangeId });
+  }
 }
 
 type AwardFields = Omit<AwardPart, 'nodeId'> & { nodeId?: string | null; contractId?: string | null };

@@ -1,5 +1,5 @@
 import { DvctError } from '../../domain/errors';
-import { Node } from '../entities/node';
+import { Node, type NodeRow } from '../entities/node';
 import { NodeLink, type NodeLinkRow } from '../entities/node-link';
 import type { Orm } from '../orm';
 import type { LineageOptions, Lineage, UpstreamEntry } from '../records';
@@ -22,15 +22,42 @@ export interface LineageStore {
   upstreamSlice(nodeIds: string[], depth: number): Promise<Record<string, UpstreamEntry>>;
 }
 
-type Step = { near: 'childNodeId'; far: 'parentNodeId' } | { near: 'parentNodeId'; far: 'childNodeId' };
-const BACKWARD: Step = { near: 'childNodeId', far: 'parentNodeId' };
-const FORWARD: Step = { near: 'parentNodeId', far: 'childNodeId' };
+/** One level of a walk: from the `near` end of each link to its `far` end. */
+type Step = { near: 'child_node_id'; far: 'parent' } | { near: 'parent_node_id'; far: 'child' };
+const BACKWARD: Step = { near: 'child_node_id', far: 'parent' };
+const FORWARD: Step = { near: 'parent_node_id', far: 'child' };
 
-/** The links one level further from `frontier` in the direction of `step`. */
-function linksFrom(em: Em, frontier: readonly string[], step: Step): Promise<NodeLinkRow[]> {
-  return whereIdIn(frontier, (slice) =>
-    em.find(NodeLink, { [step.near]: { $in: slice } }, { orderBy: { id: 'asc' }, disableIdentityMap: true }),
+interface LinkIds {
+  id: number;
+  parent: string;
+  child: string;
+}
+
+/*
+ * A walk fetches only link ids, as plain rows, one query per level; the records it returns are
+ * read once at the end. Measured on 100k nodes, mapping every level's rows through the ORM took
+ * more than half the time of a 20-level walk.
+ */
+
+/** The links one level further from `frontier`, in the order they were made. */
+async function linksFrom(em: Em, frontier: readonly string[], step: Step): Promise<LinkIds[]> {
+  const links = await whereIdIn(frontier, (slice) =>
+    em
+      .getConnection()
+      .execute<LinkIds[]>(
+        `select id, parent_node_id as parent, child_node_id as child from node_link where ${step.near} in (${slice.map(() => '?').join(', ')})`,
+        slice,
+      ),
   );
+  return links.sort((a, b) => a.id - b.id);
+}
+
+function linksById(em: Em, ids: readonly number[]): Promise<NodeLinkRow[]> {
+  return whereIdIn(ids, (slice) => em.createQueryBuilder(NodeLink).select('*').where({ id: { $in: slice } }).orderBy({ id: 'asc' }).execute<NodeLinkRow[]>('all'));
+}
+
+function nodesById(em: Em, ids: readonly string[]): Promise<NodeRow[]> {
+  return whereIdIn(ids, (slice) => em.createQueryBuilder(Node).select('*').where({ nodeId: { $in: slice } }).execute<NodeRow[]>('all'));
 }
 
 export function lineageStore(orm: Orm): LineageStore {
@@ -44,10 +71,11 @@ export function lineageStore(orm: Orm): LineageStore {
         throw new DvctError('VALIDATION_FAILED', `depth must be a non-negative integer or null (got ${opts.depth})`, { field: 'depth' });
       }
       const em = orm.em.fork();
-      if (!(await em.findOne(Node, { nodeId }))) return { nodes: [], edges: [], truncated: false };
+      const [start] = await nodesById(em, [nodeId]);
+      if (!start) return { nodes: [], edges: [], truncated: false };
 
       const included = new Set([nodeId]);
-      const edges = new Map<number, NodeLinkRow>();
+      const edgeIds = new Set<number>();
       let truncated = false;
       const steps = opts.direction === 'backward' ? [BACKWARD] : opts.direction === 'forward' ? [FORWARD] : [BACKWARD, FORWARD];
       for (const step of steps) {
@@ -70,20 +98,17 @@ export function lineageStore(orm: Orm): LineageStore {
               included.add(far);
               next.push(far);
             }
-            edges.set(link.id, link);
+            edgeIds.add(link.id);
           }
           frontier = next;
         }
       }
 
       const order = [...included];
-      const rows = await whereIdIn(order, (slice) => em.find(Node, { nodeId: { $in: slice } }, { disableIdentityMap: true }));
-      const byId = new Map(rows.map((r) => [r.nodeId, r]));
-      return {
-        nodes: order.map((id) => toNodeRecord(byId.get(id)!)),
-        edges: [...edges.values()].sort((a, b) => a.id - b.id).map(toLinkRecord),
-        truncated,
-      };
+      const byId = new Map((await nodesById(em, order.slice(1))).map((r) => [r.nodeId, r]));
+      byId.set(start.nodeId, start);
+      const edges = await linksById(em, [...edgeIds].sort((a, b) => a - b));
+      return { nodes: order.map((id) => toNodeRecord(byId.get(id)!)), edges: edges.map(toLinkRecord), truncated };
     },
 
     async upstreamSlice(nodeIds, depth) {
@@ -92,14 +117,12 @@ export function lineageStore(orm: Orm): LineageStore {
       let frontier = [...new Set(nodeIds)];
       for (let level = 0; frontier.length > 0; level++) {
         for (const id of frontier) parentIds.set(id, []);
-        for (const link of await linksFrom(em, frontier, BACKWARD)) parentIds.get(link.childNodeId)!.push(link.parentNodeId);
+        for (const link of await linksFrom(em, frontier, BACKWARD)) parentIds.get(link.child)!.push(link.parent);
         if (level >= depth) break;
         frontier = [...new Set(frontier.flatMap((id) => parentIds.get(id)!))].filter((id) => !parentIds.has(id));
       }
 
-      const nodes = await whereIdIn([...parentIds.keys()], (slice) =>
-        em.find(Node, { nodeId: { $in: slice } }, { fields: ['nodeId', 'ownerId'], disableIdentityMap: true }),
-      );
+      const nodes = await nodesById(em, [...parentIds.keys()]);
       const slice: Record<string, UpstreamEntry> = {};
       for (const node of nodes) slice[node.nodeId] = { ownerId: node.ownerId ?? null, parentIds: parentIds.get(node.nodeId)! };
       return slice;

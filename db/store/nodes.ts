@@ -1,7 +1,7 @@
 import { unitsToNumber } from '../../domain/amounts';
 import { DvctError } from '../../domain/errors';
 import type { NodeView } from '../../domain/types';
-import { Award } from '../entities/award';
+import { Award, type AwardRow } from '../entities/award';
 import { Node, type NodeRow } from '../entities/node';
 import { NodeLink, type NodeLinkRow } from '../entities/node-link';
 import { NodePropagation } from '../entities/node-propagation';
@@ -105,8 +105,8 @@ export function nodeStore(orm: Orm): NodeStore {
           dataConsumerId: node.dataConsumerId ?? '',
           incentiveReceivedFrom: incentivesByPayer(awards),
         },
-        prevNode: parents.map((l: NodeLinkRow) => ref(l.parentNodeId)),
-        childNode: children.map((l: NodeLinkRow) => ref(l.childNodeId)),
+        prevNode: parents.map((l) => ref(l.parentNodeId)),
+        childNode: children.map((l) => ref(l.childNodeId)),
       };
     },
   };
@@ -116,7 +116,7 @@ export function nodeStore(orm: Orm): NodeStore {
  * The seed's incentiveReceivedFrom: what this node earned, summed per paying organisation and
  * contract (one organisation can pay under several contracts), in points.
  */
-function incentivesByPayer(awards: { payerId: string; contractId?: string | null; amount: string }[]): NodeView['nodeMetadata']['incentiveReceivedFrom'] {
+function incentivesByPayer(awards: AwardRow[]): NodeView['nodeMetadata']['incentiveReceivedFrom'] {
   const totals = new Map<string, { organizationId: string; contractId: string; units: bigint }>();
   for (const a of awards) {
     const contractId = a.contractId ?? '';

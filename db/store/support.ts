@@ -1,4 +1,10 @@
-import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException, type EntityName, type RequiredEntityData } from '@mikro-orm/core';
+import {
+  DriverException,
+  ForeignKeyConstraintViolationException,
+  UniqueConstraintViolationException,
+  type EntityName,
+  type RequiredEntityData,
+} from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { DvctError } from '../../domain/errors';
 
@@ -22,6 +28,12 @@ export async function insertOnce<T extends object>(em: Em, entity: EntityName<T>
   }
 }
 
+/** Query-builder calls reject with the driver's own error; this gives it MikroORM's exception class. */
+export function asDriverException(em: Em, error: unknown): unknown {
+  if (error instanceof DriverException || error instanceof DvctError || !(error instanceof Error)) return error;
+  return em.getDriver().convertException(error);
+}
+
 /** Order-independent deep comparison of JSON-shaped values (jsonb reorders object keys). */
 export function sameJson(a: unknown, b: unknown): boolean {
   return canonicalJson(a) === canonicalJson(b);
@@ -39,7 +51,7 @@ function canonicalJson(value: unknown): string {
 const IN_LIST_LIMIT = 5_000;
 
 /** Runs `query` over `ids` in slices of at most IN_LIST_LIMIT and concatenates the results. */
-export async function whereIdIn<T>(ids: readonly string[], query: (slice: string[]) => Promise<T[]>): Promise<T[]> {
+export async function whereIdIn<Id, T>(ids: readonly Id[], query: (slice: Id[]) => Promise<T[]>): Promise<T[]> {
   const results: T[] = [];
   for (let i = 0; i < ids.length; i += IN_LIST_LIMIT) results.push(...(await query(ids.slice(i, i + IN_LIST_LIMIT))));
   return results;

@@ -1,4 +1,6 @@
+import type { EntityName, FilterQuery } from '@mikro-orm/core';
 import type { UseCaseContract } from '../../domain/types';
+import type { TestDatabase } from '../support/database';
 import type { NewExchange, NewLink, NewNode, NewParticipant } from '../../db/records';
 
 /** Small builders with valid defaults, so each test states only what it is about. */
@@ -84,6 +86,16 @@ export function link(parentNodeId: string, childNodeId: string, overrides: Parti
 }
 
 /** Ten concurrent calls of the same operation: what every idempotency test runs. */
-export function tenTimes<T>(call: () => Promise<T>): Promise<PromiseSettledResult<T>[]> {
+export function tenTimes<T>(call: () => Promise<T>): Promise<T[]> {
+  return Promise.all(Array.from({ length: 10 }, call));
+}
+
+/** Ten concurrent calls where some are meant to fail. */
+export function tenTimesSettled<T>(call: () => Promise<T>): Promise<PromiseSettledResult<T>[]> {
   return Promise.allSettled(Array.from({ length: 10 }, call));
+}
+
+/** How many rows match: the check behind "called twice → one row". */
+export function countRows<T extends object>(db: TestDatabase, entity: EntityName<T>, where: FilterQuery<NoInfer<T>>): Promise<number> {
+  return db.orm.em.fork().count(entity, where);
 }

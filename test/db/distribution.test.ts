@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Allocation, Award } from '../../db/entities';
+import type { AllocationLine, AwardPart } from '../../domain/types';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { countRows, exchange, tenTimes } from './fixtures';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+const TWO_POW_64 = 2n ** 64n;
+const releaseAt = new Date('2030-01-01T00:00:00.000Z');
+
+function distributionFor(exchangeId: string, lines: AllocationLine[]) {
+  const parts: (AwardPart & { contractId: string | null })[] = lines.map((l) => ({
+    ...l,
+    reason: 'data-provider',
+    nodeId: null,
+    depth: 0,
+    contractId: 'c-1',
+  }));
+  return { exchangeId, parts, lines, allocationTxHash: `0x${exchangeId}`, releaseAt };
+}
+
+async function distribute(exchangeId: string, lines: AllocationLine[]): Promise<void> {
+  await db.store.insertExchangeIfAbsent(exchange(exchangeId));
+  await db.store.recordDistribution(distributionFor(exchangeId, lines));
+}
+
+describe('recording a distribution', () => {
+  it('writes each part and line once, however often and concurrently it runs', async () => {
+    await db.store.insertExchangeIfAbsent(exchange('ex-dist'));
+    const args = distributionFor('ex-dist', [
+      { payerId: 'cons', recipientId: 'prov', amount: '5000000000000000000' },
+      { payerId: 'orch', recipientId: 'ai', amount: '2500000000000000000' },
+    ]);
+    await tenTimes(() => db.store.recordDistribution(args));
+    await db.store.recordDistribution(args);
+    expect(await countRows(db, Award, { exchangeId: 'ex-dist' })).toBe(2);
+    expect(await countRows(db, Allocation, { exchangeId: 'ex-dist' })).toBe(2);
+
+    expect(await db.store.getAllocations('ex-dist')).toEqual([
+      expect.objectContaining({ payerId: 'cons', recipientId: 'prov', amount: '5000000000000000000', status: 'allocated', allocationTxHash: '0xex-dist', releaseAt }),
+      expect.objectContaining({ payerId: 'orch', recipientId: 'ai', amount: '2500000000000000000', status: 'allocated', releaseTxHash: null, revokeTxHash: null }),
+    ]);
+  });
+
+  it('refuses another distribution for the same exchange', async () => {
+    await distribute('ex-other', [{ payerId: 'cons', recipientId: 'prov', amount: '1' }]);
+    await expect(db.store.recordDistribution(distributionFor('ex-other', [{ payerId: 'cons', recipientId: 'prov', amount: '2' }]))).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    expect((await db.store.getAllocations('ex-other'))[0]!.amount).toBe('1');
+  });
+
+  it('needs the exchange to exist', async () => {
+    await expect(db.store.recordDistribution(distributionFor('ex-none', [{ payerId: 'a', recipientId: 'b', amount: '1' }]))).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    expect(await db.store.getAllocations('ex-none')).toEqual([]);
+  });
+});
+
+describe('releasing and revoking', () => {
+  beforeAll(async () => {
+    await distribute('ex-life', [
+      { payerId: 'cons', recipientId: 'prov', amount: '10' },
+      { payerId: 'cons', recipientId: 'ai', amount: '20' },
+      { payerId: 'orch', recipientId: 'prov', amount: '30' },
+    ]);
+  });
+
+  it('revokes an allocated line once; a repeat changes nothing', async () => {
+    const revoke = { exchangeId: 'ex-life', payerId: 'cons', recipientId: 'ai', txHash: '0xrevoke', reason: 'AI provider was not due this' };
+    await db.store.markAllocationRevoked(revoke);
+    await db.store.markAllocationRevoked({ ...revoke, txHash: '0xlater', reason: 'again' });
+    const line = (await db.store.getAllocations('ex-life')).find((a) => a.recipientId === 'ai')!;
+    expect(line).toMatchObject({ status: 'revoked', revokeTxHash: '0xrevoke', revokeReason: 'AI provider was not due this' });
+  });
+
+  it('releases the allocated lines and leaves revoked ones revoked', async () => {
+    const keys = [
+      { payerId: 'cons', recipientId: 'prov' },
+      { payerId: 'cons', recipientId: 'ai' },
+    ];
+    await db.store.markAllocationsReleased('ex-life', keys, '0xrelease');
+    await db.store.markAllocationsReleased('ex-life', keys, '0xrelease-again');
+    const byRecipient = Object.fromEntries((await db.store.getAllocations('ex-life')).map((a) => [`${a.payerId}>${a.recipientId}`, a]));
+    expect(byRecipient['cons>prov']).toMatchObject({ status: 'released', releaseTxHash: '0xrelease' });
+    expect(byRecipient['cons>ai']).toMatchObject({ status: 'revoked', releaseTxHash: null });
+    expect(byRecipient['orch>prov']).toMatchObject({ status: 'allocated' });
+  });
+
+  it('cannot revoke what was released or never allocated', async () => {
+    const revoke = { exchangeId: 'ex-life', payerId: 'cons', recipientId: 'prov', txHash: null, reason: 'too late' };
+    await expect(db.store.markAllocationRevoked(revoke)).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(db.store.markAllocationRevoked({ ...revoke, recipientId: 'nobody' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('balances', () => {
+  it('sum exactly, far beyond 2^64, per status', async () => {
+    const big = [TWO_POW_64 + 1n, 10n ** 30n + 7n, 2n ** 200n];
+    await distribute('ex-big-1', [{ payerId: 'p1', recipientId: 'rich', amount: big[0]!.toString() }]);
+    await distribute('ex-big-2', [{ payerId: 'p2', recipientId: 'rich', amount: big[1]!.toString() }]);
+    await distribute('ex-big-3', [{ payerId: 'p3', recipientId: 'rich', amount: big[2]!.toString() }]);
+    await distribute('ex-big-4', [{ payerId: 'p4', recipientId: 'rich', amount: (TWO_POW_64 * 3n).toString() }]);
+    await db.store.markAllocationsReleased('ex-big-2', [{ payerId: 'p2', recipientId: 'rich' }], '0x2');
+    await db.store.markAllocationRevoked({ exchangeId: 'ex-big-4', payerId: 'p4', recipientId: 'rich', txHash: '0x4', reason: 'wrong' });
+
+    expect(await db.store.balanceOf('rich')).toEqual({
+      allocated: (big[0]! + big[2]!).toString(),
+      released: big[1]!.toString(),
+      revoked: (TWO_POW_64 * 3n).toString(),
+    });
+    expect(await db.store.balanceOf('nobody')).toEqual({ allocated: '0', released: '0', revoked: '0' });
+  });
+});
