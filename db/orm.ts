@@ -43,11 +43,11 @@ function commonOptions(debug: boolean): Partial<Options<AbstractSqlDriver, SqlEn
 export async function openOrm(database: Config['database'], opts: { debug?: boolean } = {}): Promise<Orm> {
   const debug = opts.debug ?? false;
   if (database.kind === 'postgresql') {
-    return (await PostgreSqlMikroORM.init({ ...commonOptions(debug), clientUrl: database.url })) as unknown as Orm;
+    return PostgreSqlMikroORM.init({ ...commonOptions(debug), clientUrl: database.url });
   }
   const path = resolve(database.path);
   await mkdir(dirname(path), { recursive: true });
-  const orm = (await LibSqlMikroORM.init({ ...commonOptions(debug), dbName: path })) as unknown as Orm;
+  const orm: Orm = await LibSqlMikroORM.init({ ...commonOptions(debug), dbName: path });
   // A local libSQL file keeps one connection for the ORM's lifetime, so per-connection pragmas set
   // once hold (the driver itself switches foreign keys on). The timeout goes first: switching a
   // fresh file to WAL takes a lock the other process may be holding.
