@@ -4,7 +4,7 @@ import { createChainClients, loadSignerKey } from '../chain/clients';
 import { readDeployment } from '../chain/deployment';
 import { Ledger } from '../chain/ledger';
 import { loadConfig } from '../config/config';
-import { openOrm } from '../db/orm';
+import { migrateToLatest, openOrm } from '../db/orm';
 import { createStore } from '../db/store';
 import { createLogger } from '../lib/logger';
 import { createDvctWorker } from './create-worker';
@@ -21,6 +21,8 @@ async function main(): Promise<void> {
   Runtime.install({ logger: temporalLogger(log) });
 
   const orm = await openOrm(config.database);
+  // Under a database-wide lock, so a worker and an API starting together cannot race.
+  await migrateToLatest(orm);
   const clients = await createChainClients({ rpcUrl: config.chain.rpcUrl, signerKey: loadSignerKey(config.chain) });
   const ledger = new Ledger(clients, readDeployment(config.chain), log.child({ component: 'chain' }));
   const connection = await NativeConnection.connect({ address: config.temporal.address });

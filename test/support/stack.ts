@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import type { Hex } from 'viem';
 import { inject } from 'vitest';
-import { createActivities } from '../../activities';
+import { createActivities, type DvctActivities } from '../../activities';
 import { createApp } from '../../api/app';
 import { connectWorkflowGateway, type WorkflowGateway } from '../../api/workflow-gateway';
 import { createChainReader } from '../../api/chain-reader';
@@ -57,7 +57,13 @@ function quietRuntime(): void {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
 }
 
-export async function startStack(opts: { withWorker?: boolean } = {}): Promise<Stack> {
+export interface StackOptions {
+  withWorker?: boolean;
+  /** Wraps the real activities, e.g. to inject a fault the way a misbehaving party would. */
+  wrapActivities?: (real: DvctActivities, stack: Stack) => DvctActivities;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   quietRuntime();
   const rpcUrl = inject('rpcUrl');
   const signerKey = generatePrivateKey();
@@ -123,14 +129,17 @@ export async function startStack(opts: { withWorker?: boolean } = {}): Promise<S
         namespace: config.temporal.namespace,
         taskQueue,
         workflowBundle: await workflowBundle(),
-        activities: createActivities({
-          store: db.store,
-          ledger,
-          instance: { dvctId: config.instanceId, publicUrl: config.api.publicUrl },
-          qualityCheckUrl: undefined,
-          outgoingTimeoutMs: 2_000,
-          log,
-        }),
+        activities: (opts.wrapActivities ?? ((real) => real))(
+          createActivities({
+            store: db.store,
+            ledger,
+            instance: { dvctId: config.instanceId, publicUrl: config.api.publicUrl },
+            qualityCheckUrl: undefined,
+            outgoingTimeoutMs: 2_000,
+            log,
+          }),
+          stack,
+        ),
       });
       running = worker.run();
     },
