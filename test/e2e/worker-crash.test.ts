@@ -1,10 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainKey } from '../../chain/ids';
+import { NODE_BIN, REPO_ROOT, TSX_LOADER } from '../../scripts/paths';
 import { deposit, registerMember, startStack, waitForExchange, type Member, type Stack } from '../support/stack';
-
-const repo = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * A worker killed with SIGKILL in the middle of runs, then started again: every run completes,
@@ -18,10 +16,12 @@ describe('a worker killed mid-run', () => {
 
   function startWorkerProcess(): ChildProcess {
     const db = stack.db.config;
-    const child = spawn(`${repo}/node_modules/.bin/tsx`, ['worker/main.ts'], {
-      cwd: repo,
+    // Node itself with tsx as a loader — not the tsx wrapper, whose PID is not the worker's — so
+    // SIGKILL really kills the process that holds the activities.
+    const child = spawn(NODE_BIN, ['--import', TSX_LOADER, 'worker/main.ts'], {
+      cwd: REPO_ROOT,
       env: {
-        PATH: `${repo}/node_modules/.bin:${process.env.PATH}`,
+        PATH: process.env.PATH,
         LOG_LEVEL: 'warn',
         TEMPORAL_ADDRESS: stack.config.temporal.address,
         TEMPORAL_NAMESPACE: stack.config.temporal.namespace,
@@ -43,6 +43,15 @@ describe('a worker killed mid-run', () => {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
+  }
+
+  function processAlive(pid: number): boolean {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   beforeAll(async () => {
@@ -95,7 +104,12 @@ describe('a worker killed mid-run', () => {
     worker = startWorkerProcess();
     // Kill once some runs have allocated and others are still on their way.
     await waitForExchange(stack, ids[0]!, c.apiKey, (x) => ['verifying-distribution', 'notifying', 'verification-window'].includes(x.stage), 90_000);
-    await kill(worker);
+    const killed = worker;
+    await kill(killed);
+    expect(processAlive(killed.pid!)).toBe(false);
+    // Nothing moves while no worker runs: the runs wait in Temporal, not in a lost process.
+    const stalled = await stack.request('GET', `/v1/exchanges/${ids[3]}`, { key: c.apiKey });
+    expect(stalled.body.status).toBe('running');
     worker = startWorkerProcess();
 
     for (const id of ids) await waitForExchange(stack, id, c.apiKey, (x) => x.status === 'completed', 120_000);
