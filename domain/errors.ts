@@ -31,7 +31,8 @@ export const ERRORS = {
   NO_REWARD_POOL: { status: 422, retryable: false, title: 'The contract defines no reward pool' },
 
   // Chain
-  INSUFFICIENT_DEPOSIT: { status: 422, retryable: false, title: 'A payer has not deposited enough points' },
+  // Retryable: the allocation waits (retrying with back-off) until the payer tops up its deposit.
+  INSUFFICIENT_DEPOSIT: { status: 422, retryable: true, title: 'A payer has not deposited enough points' },
   ALLOCATION_CONFLICT: { status: 409, retryable: false, title: 'An allocation exists on chain with other content' },
   CHAIN_REVERTED: { status: 502, retryable: false, title: 'The chain refused the transaction' },
   ALLOCATION_RELEASED: { status: 409, retryable: false, title: 'The allocation was already released and can no longer be revoked' },

@@ -22,6 +22,18 @@ const outside = proxyActivities<DvctActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
 
+/**
+ * Allocation waits for a payer that has not deposited enough: INSUFFICIENT_DEPOSIT is retryable,
+ * so the activity retries with back-off (the Web UI shows it pending, with that failure) until the
+ * deposit arrives, for up to a week — instead of failing an exchange nobody could resubmit.
+ */
+const allocation = proxyActivities<DvctActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
+  scheduleToCloseTimeout: '7 days',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
 export const webhooks = proxyActivities<DvctActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
@@ -37,7 +49,7 @@ export const act = {
   notifyParticipants: database.notifyParticipants,
   markDeliveryFailed: database.markDeliveryFailed,
   checkDataQuality: outside.checkDataQuality,
-  allocatePoints: chain.allocatePoints,
+  allocatePoints: allocation.allocatePoints,
   verifyDistribution: chain.verifyDistribution,
   releaseAllocations: chain.releaseAllocations,
   mintInitialPoints: chain.mintInitialPoints,
