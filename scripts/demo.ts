@@ -133,7 +133,8 @@ async function main(): Promise<void> {
   });
 
   const lineage = await call('GET', `/v1/nodes/${last.nodes.output.nodeId}/lineage?direction=backward`, c2.key);
-  say(`\nLineage of ${`c2-final-${run}`} (backward): ${lineage.edges.map((e: any) => `${e.from} → ${e.to}`).join(', ')}`);
+  const dataOf = new Map<string, string>(lineage.nodes.map((n: any) => [n.nodeId, n.dataId]));
+  say(`\nLineage of c2-final-${run} (backward): ${lineage.edges.map((e: any) => `${dataOf.get(e.from)} → ${dataOf.get(e.to)}`).join(', ')}`);
   say('\nBalances (points in wallets after release)');
   for (const m of [o, p1, c1, c2]) {
     const b = await call('GET', `/v1/participants/${m.id}/balance`, m.key);
