@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deposit, registerMember, startStack, waitForExchange, type Member, type Stack } from '../support/stack';
+import { contractBody } from '../support/contract-body';
 
 /** A payer short of deposit holds the exchange at allocation — nothing is lost — until it pays in. */
 describe('an exchange whose payer has not deposited enough', () => {
@@ -14,23 +15,9 @@ describe('an exchange whose payer has not deposited enough', () => {
     await deposit(stack, c, 1);
     const created = await stack.request('POST', '/v1/contracts', {
       key: stack.operatorKey,
-      body: {
-        id: 'uc-funding',
-        title: 'Funding',
-        orchestratorId: 'fund-o',
-        parties: [
-          { participantId: 'fund-o', roles: ['orchestrator'] },
-          { participantId: 'fund-p', roles: ['data-provider'] },
-          { participantId: 'fund-c', roles: ['data-consumer'] },
-        ],
-        validFrom: '2026-01-01T00:00:00Z',
-        validUntil: null,
+      body: contractBody('uc-funding', 'fund-o', { 'fund-p': ['data-provider'], 'fund-c': ['data-consumer'] }, {
         incentiveForDataProvider: { numPoints: 4, factor: 1, factorCheck: false },
-        extraIncentiveForAIProvider: null,
-        upstream: null,
-        rewardPool: null,
-        verificationWindowSeconds: 1,
-      },
+      }),
     });
     expect(created.status).toBe(201);
   });

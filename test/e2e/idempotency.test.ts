@@ -1,29 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deposit, registerMember, startStack, waitForExchange, type Member, type Stack } from '../support/stack';
+import { contractBody } from '../support/contract-body';
 
 /** A repeated report is one run and one allocation; a report under a bad contract moves nothing. */
 describe('exchange idempotency and rejection', () => {
   let stack: Stack;
   let p: Member, c: Member;
 
-  const contract = (over: Record<string, unknown> = {}) => ({
-    id: 'uc-dup',
-    title: 'Duplicates',
-    orchestratorId: 'dup-o',
-    parties: [
-      { participantId: 'dup-o', roles: ['orchestrator'] },
-      { participantId: 'dup-p', roles: ['data-provider'] },
-      { participantId: 'dup-c', roles: ['data-consumer'] },
-    ],
-    validFrom: '2026-01-01T00:00:00Z',
-    validUntil: null,
-    incentiveForDataProvider: { numPoints: 7, factor: 0.5, factorCheck: false },
-    extraIncentiveForAIProvider: null,
-    upstream: null,
-    rewardPool: null,
-    verificationWindowSeconds: 1,
-    ...over,
-  });
+  const contract = (over: Record<string, unknown> = {}) =>
+    contractBody('uc-dup', 'dup-o', { 'dup-p': ['data-provider'], 'dup-c': ['data-consumer'] }, {
+      incentiveForDataProvider: { numPoints: 7, factor: 0.5, factorCheck: false },
+      ...over,
+    });
 
   const report = (over: Record<string, unknown> = {}) => ({
     dvctId: 'connector-c',

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Address } from 'viem';
 import { deposit, registerMember, startStack, units, waitForExchange, type Member, type Stack } from '../support/stack';
+import { contractBody } from '../support/contract-body';
 
 /**
  * Pool settlement (largest remainder, total exact) and detection: a line revoked on chain behind
@@ -32,24 +33,10 @@ describe('pool settlement and detection', () => {
     b = await registerMember(stack, { id: 'pool-b', roles: ['data-provider'] });
     c = await registerMember(stack, { id: 'pool-c', roles: ['data-consumer'] });
     await deposit(stack, o, 300);
-    const contract = (id: string) => ({
-      id,
-      title: 'Pool',
-      orchestratorId: 'pool-o',
-      parties: [
-        { participantId: 'pool-o', roles: ['orchestrator'] },
-        { participantId: 'pool-a', roles: ['data-provider'] },
-        { participantId: 'pool-b', roles: ['data-provider'] },
-        { participantId: 'pool-c', roles: ['data-consumer'] },
-      ],
-      validFrom: '2026-01-01T00:00:00Z',
-      validUntil: null,
-      incentiveForDataProvider: { numPoints: 1, factor: 1, factorCheck: false },
-      extraIncentiveForAIProvider: null,
-      upstream: null,
-      rewardPool: { numPoints: 100, weights: [{ participantId: 'pool-a', weight: 1 }, { participantId: 'pool-b', weight: 1 }, { participantId: 'pool-c', weight: 1 }] },
-      verificationWindowSeconds: 1,
-    });
+    const contract = (id: string) =>
+      contractBody(id, 'pool-o', { 'pool-a': ['data-provider'], 'pool-b': ['data-provider'], 'pool-c': ['data-consumer'] }, {
+        rewardPool: { numPoints: 100, weights: [{ participantId: 'pool-a', weight: 1 }, { participantId: 'pool-b', weight: 1 }, { participantId: 'pool-c', weight: 1 }] },
+      });
     for (const id of ['uc-pool', 'uc-pool-tampered']) {
       expect((await stack.request('POST', '/v1/contracts', { key: o.apiKey, body: contract(id) })).status).toBe(201);
     }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainKey } from '../../chain/ids';
 import { NODE_BIN, REPO_ROOT, TSX_LOADER } from '../../scripts/paths';
 import { deposit, registerMember, startStack, waitForExchange, type Member, type Stack } from '../support/stack';
+import { contractBody } from '../support/contract-body';
 
 /**
  * A worker killed with SIGKILL in the middle of runs, then started again: every run completes,
@@ -64,23 +65,10 @@ describe('a worker killed mid-run', () => {
     await stack.stopWorker();
     const created = await stack.request('POST', '/v1/contracts', {
       key: stack.operatorKey,
-      body: {
-        id: 'uc-crash',
-        title: 'Crash',
-        orchestratorId: 'crash-o',
-        parties: [
-          { participantId: 'crash-o', roles: ['orchestrator'] },
-          { participantId: 'crash-p', roles: ['data-provider'] },
-          { participantId: 'crash-c', roles: ['data-consumer'] },
-        ],
-        validFrom: '2026-01-01T00:00:00Z',
-        validUntil: null,
+      body: contractBody('uc-crash', 'crash-o', { 'crash-p': ['data-provider'], 'crash-c': ['data-consumer'] }, {
         incentiveForDataProvider: { numPoints: 3, factor: 1, factorCheck: false },
-        extraIncentiveForAIProvider: null,
-        upstream: null,
-        rewardPool: null,
         verificationWindowSeconds: 3,
-      },
+      }),
     });
     expect(created.status).toBe(201);
   }, 180_000);
