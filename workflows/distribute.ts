@@ -1,4 +1,5 @@
 import { sleep } from '@temporalio/workflow';
+import { unitsToPoints } from '../domain/amounts';
 import type { Distribution } from '../domain/types';
 import type { DetectionResult } from './definitions';
 import { act, webhooks } from './activities';
@@ -25,7 +26,7 @@ export async function distributeAndRelease(
   run.progress.distribution = distribution;
 
   const allocation = await act.allocatePoints.executeWithOptions(
-    { summary: `allocate ${distribution.lines.length} line(s), ${distribution.totalDue} units` },
+    { summary: `allocate ${unitsToPoints(distribution.totalDue)} points in ${distribution.lines.length} line(s)` },
     [{ subjectId, distribution, holdSeconds: args.holdSeconds, contractId: args.contractId, nodeIds: args.nodeIds }],
   );
   run.progress.allocation = { txHash: allocation.txHash, releaseAt: allocation.releaseAt };
