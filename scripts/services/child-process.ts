@@ -9,6 +9,16 @@ export function hasExited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
+/** Whether a process with this PID exists (signal 0 checks without signalling). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Resolves when the process has exited (at once if it already has). */
 export function exitOf(child: ChildProcess): Promise<void> {
   if (hasExited(child)) return Promise.resolve();

@@ -54,15 +54,19 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** Tries once to reach the frontend and our namespace; undefined while it is not serving yet. */
+/**
+ * Tries once to reach the frontend and our namespace; undefined while it is not serving yet.
+ * Lazy, then closed on failure: a failed `Connection.connect` would leave its gRPC channel open
+ * and keep the calling process alive.
+ */
 async function connectIfServing(address: string, namespace: string): Promise<Connection | undefined> {
-  let connection: Connection | undefined;
+  const connection = Connection.lazy({ address, connectTimeout: 1_000 });
   try {
-    connection = await Connection.connect({ address, connectTimeout: 1_000 });
+    await connection.ensureConnected();
     await connection.workflowService.describeNamespace({ namespace });
     return connection;
   } catch {
-    await connection?.close();
+    await connection.close();
     return undefined;
   }
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
+import { isProcessAlive } from '../../scripts/services/child-process';
 import { startTemporalDevServer, type TemporalDevServer } from '../../scripts/services/temporal';
 import { ensureTemporalCli } from '../../scripts/tools/temporal-cli';
 
@@ -24,15 +25,6 @@ async function customSearchAttributes(address: string, namespace: string): Promi
 function expectDvctSearchAttributes(registered: Record<string, number>): void {
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) {
     expect(registered[name], `search attribute ${name}`).toBe(INDEXED_VALUE_TYPE[type]);
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -67,7 +59,7 @@ describe('Temporal dev server manager', () => {
     await connection.close();
     await first.stop();
     running.delete(first);
-    expect(isRunning(first.pid)).toBe(false);
+    expect(isProcessAlive(first.pid)).toBe(false);
 
     const second = await startTemporalDevServer({ cliPath, dbFile, namespace });
     running.add(second);
