@@ -8,6 +8,7 @@ import { startAppProcess, type AppProcess } from './services/app-process';
 import { ensureSignerKeyFile } from './services/signer-key';
 import { startTemporalDevServer } from './services/temporal';
 import { ensureContracts, migrateDatabase } from './setup';
+import { Interrupted, Supervisor } from './supervisor';
 import { ensureTemporalCli } from './tools/temporal-cli';
 
 /**
@@ -16,12 +17,6 @@ import { ensureTemporalCli } from './tools/temporal-cli';
  * contracts are deployed once, the database migrated, then the worker and the API start. Ctrl-C
  * stops everything in reverse order, each process by its own PID.
  */
-
-interface Running {
-  name: string;
-  pid: number;
-  stop(): Promise<void>;
-}
 
 /** A start-up step that failed: which component, and what a person should check. */
 class StartupError extends Error {
@@ -34,66 +29,18 @@ class StartupError extends Error {
   }
 }
 
-class Interrupted extends Error {}
-
 const say = (message: string) => console.log(`[dvct] ${message}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Started services, in start order; stopped in reverse. */
-const running: Running[] = [];
-let interrupted = false;
-let startedUp = false;
-let shuttingDown: Promise<void> | undefined;
-
-async function stopAll(): Promise<void> {
-  while (running.length > 0) {
-    const service = running[running.length - 1]!;
-    say(`stopping ${service.name} (pid ${service.pid})`);
-    try {
-      await service.stop();
-    } catch (err) {
-      say(`could not stop ${service.name}: ${(err as Error).message}`);
-    }
-    running.pop();
-  }
-}
-
-function shutdown(exitCode: number): Promise<void> {
-  shuttingDown ??= stopAll().then(() => process.exit(exitCode));
-  return shuttingDown;
-}
-
-function onSignal(signal: NodeJS.Signals): void {
-  if (startedUp) {
-    say(`${signal}: stopping`);
-    void shutdown(0);
-  } else {
-    // The step under way finishes first, so whatever it started is known and gets stopped.
-    interrupted = true;
-    say(`${signal}: stopping once the current start-up step ends`);
-  }
-}
-
-// A crash past every handler must not leave detached servers behind holding their ports.
-process.on('exit', () => {
-  for (const service of running) {
-    try {
-      process.kill(service.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
+const supervisor = new Supervisor(say);
 
 async function step<T>(component: string, hint: string, run: () => Promise<T>): Promise<T> {
-  if (interrupted) throw new Interrupted();
-  let result: T;
+  supervisor.checkpoint();
   try {
-    result = await run();
+    return await run();
   } catch (err) {
-    throw err instanceof Interrupted ? err : new StartupError(component, hint, (err as Error).message ?? String(err));
+    if (err instanceof Interrupted) throw err;
+    throw new StartupError(component, hint, err instanceof Error ? err.message : String(err));
   }
-  return result;
 }
 
 /** Set by the person starting DVCT, as opposed to a default of loadConfig. */
@@ -106,20 +53,12 @@ function portOf(address: string, fallback: number): number {
   return url.port ? Number(url.port) : fallback;
 }
 
-function watchUnexpectedExit(app: AppProcess): void {
-  void app.exited.then((how) => {
-    if (shuttingDown || !startedUp) return; // start-up failures are reported by waitForHealth
-    say(`the ${app.name} stopped unexpectedly (${how}); stopping the rest`);
-    void shutdown(1);
-  });
-}
-
 async function waitForHealth(url: string, apps: AppProcess[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (interrupted) throw new Interrupted();
+    supervisor.checkpoint();
     for (const app of apps) {
-      if (!app.isRunning()) throw new Error(`the ${app.name} exited during start-up (${await app.exited}); see its [${app.name}] lines above`);
+      if (!app.isRunning()) throw new Error(`the ${app.name} exited during start-up (${await app.exited})`);
     }
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
@@ -161,7 +100,7 @@ async function start(config: Config): Promise<void> {
           detached: true,
         }),
     );
-    running.push({ name: 'Temporal dev server', pid: temporal.pid, stop: temporal.stop });
+    supervisor.add({ name: 'Temporal dev server', pid: temporal.pid, stop: temporal.stop });
     env.TEMPORAL_ADDRESS = temporal.address;
     if (!isSet('TEMPORAL_UI_URL')) env.TEMPORAL_UI_URL = temporal.uiUrl;
     say(`Temporal dev server ready at ${temporal.address}`);
@@ -178,7 +117,7 @@ async function start(config: Config): Promise<void> {
       () => startAnvil({ port, stateFile: join(dataDir, 'chain-state.json'), logFile: join(logs, 'anvil.log') }),
     );
     // anvil dumps its state on SIGTERM, so it is stopped before Temporal and after the worker.
-    running.push({ name: 'anvil', pid: anvil.pid, stop: anvil.stop });
+    supervisor.add({ name: 'anvil', pid: anvil.pid, stop: anvil.stop });
     rpcUrl = anvil.rpcUrl;
     env.CHAIN_RPC_URL = rpcUrl;
     say(`anvil ready at ${rpcUrl}`);
@@ -208,23 +147,19 @@ async function start(config: Config): Promise<void> {
   await step('Database', `check that ${database} is reachable and writable`, () => migrateDatabase(config.database));
   say(`database migrated (${config.database.kind})`);
 
-  const apps = await step('Processes', 'run `npm install`', async () =>
-    [
-      startAppProcess({ name: 'worker', entry: 'worker/main.ts', env }),
-      startAppProcess({ name: 'api', entry: 'api/main.ts', env }),
-    ] as const,
-  );
-  for (const app of apps) {
-    running.push(app);
-    watchUnexpectedExit(app);
+  const apps: AppProcess[] = [];
+  for (const [name, entry] of [['worker', 'worker/main.ts'], ['api', 'api/main.ts']] as const) {
+    const app = await step(`The ${name}`, 'run `npm install`', async () => startAppProcess({ name, entry, env }));
+    supervisor.watch(app);
+    apps.push(app);
   }
 
   const host = ['0.0.0.0', '::', ''].includes(config.api.host) ? '127.0.0.1' : config.api.host;
   const api = `http://${host.includes(':') ? `[${host}]` : host}:${config.api.port}`;
   await step('API', `port ${config.api.port} must be free (or set PORT); see the [api] and [worker] lines above`, () =>
-    waitForHealth(`${api}/health`, [...apps], 90_000),
+    waitForHealth(`${api}/health`, apps, 90_000),
   );
-  startedUp = true;
+  supervisor.markStarted();
 
   console.log(
     [
@@ -244,13 +179,11 @@ async function start(config: Config): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   try {
     await start(loadConfig());
   } catch (err) {
     if (err instanceof Interrupted) {
-      await shutdown(0);
+      await supervisor.shutdown(0);
       return;
     }
     const message =
@@ -258,8 +191,8 @@ async function main(): Promise<void> {
         ? `DVCT could not start: ${err.component} failed: ${err.reason}\nWhat to check: ${err.hint}.`
         : `DVCT could not start: ${(err as Error).message}`;
     console.error(`\n${message}\n`);
-    if (running.length > 0) say('stopping what was started');
-    await shutdown(1);
+    if (supervisor.hasRunning) say('stopping what was started');
+    await supervisor.shutdown(1);
   }
 }
 
