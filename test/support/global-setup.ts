@@ -15,7 +15,11 @@ declare module 'vitest' {
     temporalNamespace: string;
     /** JSON-RPC URL of the suite's anvil. */
     rpcUrl: string;
-    /** Operator key: funded, holds MINTER_ROLE and OPERATOR_ROLE on `deployment`. */
+    /**
+     * Operator key: funded, holds MINTER_ROLE and OPERATOR_ROLE on `deployment`. Every test file
+     * sees the same key, so files writing to the chain side by side should sign with their own
+     * (`fundedAccount()` in test/support/chain.ts) to keep their nonces apart.
+     */
     signerKey: Hex;
     deployment: Deployment;
   }
