@@ -1,12 +1,11 @@
 import { z } from '@hono/zod-openapi';
-import type { AllocationRecord, ExchangeRecord, NotificationRecord } from '../db/records';
+import type { AllocationRecord, ExchangeRecord } from '../db/records';
 import { unitsToPoints } from '../domain/amounts';
 import type { Distribution, ExchangeStatus } from '../domain/types';
 import type { DetectionResult, ExchangeProgress } from '../workflows/definitions';
 import { actorId, isOperator, type Principal } from './auth';
 import type { ApiDeps } from './context';
-import { withTimeout } from './timeout';
-import { amountOf, nodeUrlFor, nodeViewSchema, pointsField, reportViewSchema, unitsField } from './views';
+import { amountOf, nodeUrlFor, nodeViewSchema, notificationSchema, notificationView, pointsField, reportViewSchema, unitsField } from './views';
 
 /**
  * GET /v1/exchanges/{id}: the stored record, with the live state of a running workflow laid
@@ -57,20 +56,6 @@ const detectionSchema = z
   })
   .openapi('Detection');
 
-const notificationSchema = z
-  .object({
-    id: z.string(),
-    participantId: z.string(),
-    kind: z.string(),
-    payload: z.record(z.string(), z.unknown()),
-    deliveryStatus: z.enum(['not-applicable', 'pending', 'delivered', 'failed']),
-    attempts: z.number().int(),
-    lastError: z.string().nullable(),
-    deliveredAt: z.string().nullable(),
-    createdAt: z.string(),
-  })
-  .openapi('Notification');
-
 export const exchangeViewSchema = z
   .object({
     exchangeId: z.string(),
@@ -119,22 +104,8 @@ function allocationView(a: AllocationRecord): z.infer<typeof allocationSchema> {
   };
 }
 
-function notificationView(n: NotificationRecord): z.infer<typeof notificationSchema> {
-  return {
-    id: n.id,
-    participantId: n.participantId,
-    kind: n.kind,
-    payload: n.payload,
-    deliveryStatus: n.deliveryStatus,
-    attempts: n.attempts,
-    lastError: n.lastError,
-    deliveredAt: n.deliveredAt?.toISOString() ?? null,
-    createdAt: n.createdAt.toISOString(),
-  };
-}
-
 /** Who may see an exchange: the operator, its provider and consumer, anyone it pays, and the contract's orchestrator. */
-async function isVisibleTo(principal: Principal, exchange: ExchangeRecord, allocations: AllocationRecord[], deps: ApiDeps): Promise<boolean> {
+export async function isVisibleTo(principal: Principal, exchange: ExchangeRecord, allocations: AllocationRecord[], deps: ApiDeps): Promise<boolean> {
   if (isOperator(principal)) return true;
   const id = actorId(principal);
   if (id === exchange.providerId || id === exchange.consumerId) return true;
@@ -146,7 +117,7 @@ async function isVisibleTo(principal: Principal, exchange: ExchangeRecord, alloc
 async function liveProgress(exchange: ExchangeRecord, deps: ApiDeps): Promise<ExchangeProgress | null> {
   if (exchange.status !== 'running') return null;
   try {
-    return await withTimeout(deps.workflows.progress(exchange.workflowId), PROGRESS_TIMEOUT_MS, 'The workflow');
+    return await deps.workflows.progress(exchange.workflowId, PROGRESS_TIMEOUT_MS);
   } catch (err) {
     deps.log.warn({ exchangeId: exchange.id, workflowId: exchange.workflowId, err }, 'progress query failed; answering from the database');
     return null;

@@ -7,15 +7,17 @@ import {
 } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { DvctContractId, DvctParticipants, DvctStage } from '../domain/search-attributes';
-import { exchangeWorkflowId, settlementWorkflowId } from '../lib/ids';
+import { exchangeWorkflowId, revocationWorkflowId, settlementWorkflowId } from '../lib/ids';
 import {
   EXCHANGE_WORKFLOW,
   ONBOARDING_WORKFLOW,
+  REVOCATION_WORKFLOW,
   SETTLEMENT_WORKFLOW,
   progressQuery,
   type ExchangeProgress,
   type ExchangeWorkflowInput,
   type OnboardingWorkflowInput,
+  type RevocationWorkflowInput,
   type SettlementWorkflowInput,
 } from '../workflows/definitions';
 
@@ -34,8 +36,12 @@ export interface WorkflowGateway {
   startExchange(input: ExchangeWorkflowInput, meta: { contractId: string; participants: string[] }): Promise<StartedRun>;
   startSettlement(input: SettlementWorkflowInput, meta: { participants: string[] }): Promise<StartedRun>;
   startOnboarding(input: OnboardingWorkflowInput): Promise<StartedRun>;
-  /** Live progress of a run; null when there is no such run or it cannot answer (closed runs answer too). */
-  progress(workflowId: string): Promise<ExchangeProgress | null>;
+  startRevocation(input: RevocationWorkflowInput, meta: { contractId: string }): Promise<StartedRun>;
+  /**
+   * Live progress of a run; null when there is no such run. The query carries a gRPC deadline, so
+   * a run whose worker is down fails fast instead of leaving a call retrying in the background.
+   */
+  progress(workflowId: string, timeoutMs: number): Promise<ExchangeProgress | null>;
   runUrl(workflowId: string, runId?: string | null): string;
   health(): Promise<{ ok: boolean; detail: string }>;
   close(): Promise<void>;
@@ -138,9 +144,30 @@ export async function connectWorkflowGateway(opts: GatewayOptions): Promise<Work
       );
     },
 
-    async progress(workflowId) {
+    startRevocation(input, meta) {
+      return start(
+        REVOCATION_WORKFLOW,
+        revocationWorkflowId(input.revocationId),
+        [input],
+        [
+          { key: DvctContractId, value: meta.contractId },
+          { key: DvctParticipants, value: [...new Set([input.recipientId, ...input.payerIds])] },
+        ],
+        `Revocation: ${input.recipientId}'s points from ${input.payerIds.join(', ')} in exchange ${input.exchangeId}`,
+        [
+          `**Revocation** \`${input.revocationId}\``,
+          '',
+          `- exchange: \`${input.exchangeId}\` (contract \`${meta.contractId}\`)`,
+          `- recipient: \`${input.recipientId}\`; payer(s): ${input.payerIds.map((p) => `\`${p}\``).join(', ')}`,
+          `- reason: ${input.reason}`,
+          `- requested by \`${input.requestedBy}\` at ${input.requestedAt}`,
+        ].join('\n'),
+      );
+    },
+
+    async progress(workflowId, timeoutMs) {
       try {
-        return await client.workflow.getHandle(workflowId).query(progressQuery);
+        return await connection.withDeadline(Date.now() + timeoutMs, () => client.workflow.getHandle(workflowId).query(progressQuery));
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return null;
         throw err;

@@ -34,7 +34,7 @@ async function call(method: string, path: string, key: string, body?: unknown): 
     headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
-  const json = await res.json().catch(() => null);
+  const json: any = await res.json().catch(() => null);
   if (res.status >= 400) throw new Error(`${method} ${path} → ${res.status}: ${json?.detail ?? JSON.stringify(json)}`);
   return json;
 }
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   if (!operatorKey) {
     throw new Error('Set DVCT_OPERATOR_KEY to the operator key `npm start` printed at its first start (or the one you configured).');
   }
-  const health = await fetch(`${api}/health`).then((r) => r.json()).catch(() => null);
+  const health: any = await fetch(`${api}/health`).then((r) => r.json()).catch(() => null);
   if (health?.status !== 'ok') throw new Error(`DVCT is not up at ${api} — run \`npm start\` first (health: ${JSON.stringify(health)})`);
 
   say('Registering the members of the design document\'s sequence');
