@@ -52,10 +52,17 @@ export async function startEmbeddedDvct(opts: { label: string; say: (message: st
   const dataDir = mkdtempSync(join(tmpdir(), `dvct-${opts.label}-`));
   const stoppers: (() => Promise<void>)[] = [];
   const stopAll = async () => {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
     stoppers.length = 0;
     rmSync(dataDir, { recursive: true, force: true });
   };
+  // The worker and the API run in their own process groups: a Ctrl-C reaches only this script.
+  const onSignal = (signal: NodeJS.Signals) => {
+    opts.say(`${signal}: stopping the embedded DVCT`);
+    void stopAll().then(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
     const cliPath = await ensureTemporalCli({ log: opts.say });
     const temporal: TemporalDevServer = await startTemporalDevServer({ cliPath, logFile: join(dataDir, 'temporal.log') });
