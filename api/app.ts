@@ -11,6 +11,7 @@ import { exchangeRoutes } from './routes/exchanges';
 import { healthRoutes } from './routes/health';
 import { nodeRoutes } from './routes/nodes';
 import { participantRoutes } from './routes/participants';
+import { revocationRoutes } from './routes/revocations';
 import { settlementRoutes } from './routes/settlements';
 
 /**
@@ -33,6 +34,7 @@ export function createApp(deps: ApiDeps): ApiRouter {
   app.route('/', contractRoutes(deps));
   app.route('/', settlementRoutes(deps));
   app.route('/', exchangeRoutes(deps));
+  app.route('/', revocationRoutes(deps));
   app.route('/', nodeRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER_AUTH, {

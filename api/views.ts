@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import type { NotificationRecord } from '../db/records';
 import { unitsToPoints } from '../domain/amounts';
 import { incentiveTermSchema } from '../domain/schemas';
 import type { Units } from '../domain/types';
@@ -55,4 +56,35 @@ export const reportViewSchema = z
 
 export function nodeUrlFor(publicUrl: string): (nodeId: string) => string {
   return (nodeId) => `${publicUrl}/v1/nodes/${encodeURIComponent(nodeId)}`;
+}
+
+/** A message to one participant, as its feed and an exchange show it, with its webhook delivery. */
+export const notificationSchema = z
+  .object({
+    id: z.string().openapi({ description: 'Also the webhook\'s x-dvct-delivery header' }),
+    subjectId: z.string().openapi({ description: 'What it is about: an exchange or settlement id, or a revocation id' }),
+    participantId: z.string(),
+    kind: z.string().openapi({ example: 'allocation-revoked', description: '`distribution-allocated` or `allocation-revoked`' }),
+    payload: z.record(z.string(), z.unknown()),
+    deliveryStatus: z.enum(['not-applicable', 'pending', 'delivered', 'failed']),
+    attempts: z.number().int(),
+    lastError: z.string().nullable(),
+    deliveredAt: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi('Notification');
+
+export function notificationView(n: NotificationRecord): z.infer<typeof notificationSchema> {
+  return {
+    id: n.id,
+    subjectId: n.subjectId,
+    participantId: n.participantId,
+    kind: n.kind,
+    payload: n.payload,
+    deliveryStatus: n.deliveryStatus,
+    attempts: n.attempts,
+    lastError: n.lastError,
+    deliveredAt: n.deliveredAt?.toISOString() ?? null,
+    createdAt: n.createdAt.toISOString(),
+  };
 }

@@ -7,7 +7,7 @@ import { participantInputSchema } from '../../domain/schemas';
 import { forbidden, isSelfOrOperator, issueApiKey, requireOperator, type Principal } from '../auth';
 import { createRouter, type ApiDeps, type ApiRouter } from '../context';
 import { BODY_PROBLEMS, UNKNOWN_FIELDS_NOTE, authenticated, json, jsonBody, problems } from '../openapi';
-import { pointsField, unitsField } from '../views';
+import { notificationSchema, notificationView, pointsField, unitsField } from '../views';
 
 const participantSchema = z
   .object({
@@ -85,6 +85,42 @@ const balanceRoute = createRoute({
   responses: { 200: json(balanceSchema, 'The balance'), ...problems(400, 403, 404, 503) },
 });
 
+const FEED_PAGE = { default: 50, max: 200 };
+
+const feedQuery = z.object({
+  since: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ description: 'Only notifications created after this instant (exclusive): pass the newest `createdAt` already seen', example: '2026-11-21T10:00:00.000Z' }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(FEED_PAGE.max)
+    .default(FEED_PAGE.default)
+    .openapi({ description: `At most this many, newest first (default ${FEED_PAGE.default}, at most ${FEED_PAGE.max})` }),
+});
+
+const feedSchema = z
+  .object({
+    participantId: z.string(),
+    notifications: z.array(notificationSchema).openapi({ description: 'Newest first' }),
+    hasMore: z.boolean().openapi({ description: 'More notifications match than `limit`: the oldest of them were left out' }),
+  })
+  .openapi('NotificationFeed');
+
+const feedRoute = createRoute({
+  method: 'get',
+  path: '/v1/participants/{id}/notifications',
+  tags: ['participants'],
+  summary: 'A participant\'s notification feed, newest first (operator or the participant itself)',
+  description:
+    'Everything DVCT told the participant — allocations (`distribution-allocated`), revocations with their reason (`allocation-revoked`) — with the state of each webhook delivery. The same messages its webhook receives, for receivers that were down or have none.',
+  security: authenticated,
+  request: { params: idParams, query: feedQuery },
+  responses: { 200: json(feedSchema, 'The feed'), ...problems(400, 403, 404) },
+});
+
 function publicView(p: ParticipantRecord): z.infer<typeof participantSchema> {
   return { id: p.id, name: p.name, roles: p.roles, walletAddress: p.walletAddress, webhookUrl: p.webhookUrl };
 }
@@ -155,6 +191,14 @@ export function participantRoutes({ store, workflows, chain, log }: ApiDeps): Ap
       },
       200,
     );
+  });
+
+  app.openapi(feedRoute, async (c) => {
+    const participant = await visibleParticipant(c.get('principal'), c.req.valid('param').id);
+    const { since, limit } = c.req.valid('query');
+    // One more than asked, to know whether the page is complete.
+    const found = await store.notificationFeed(participant.id, { ...(since ? { since: new Date(since) } : {}), limit: limit + 1 });
+    return c.json({ participantId: participant.id, notifications: found.slice(0, limit).map(notificationView), hasMore: found.length > limit }, 200);
   });
 
   return app;

@@ -22,6 +22,11 @@ export interface NotificationStore {
   markDeliveryFailed(id: string, error: string): Promise<void>;
   /** Oldest first. */
   listNotifications(filter: { subjectId?: string; participantId?: string }): Promise<NotificationRecord[]>;
+  /**
+   * A participant's feed, newest first (ties by id, descending, so pages are stable): at most
+   * `limit` messages created strictly after `since` when given.
+   */
+  notificationFeed(participantId: string, page: { since?: Date; limit: number }): Promise<NotificationRecord[]>;
 }
 
 export function notificationStore(orm: Orm): NotificationStore {
@@ -92,6 +97,15 @@ export function notificationStore(orm: Orm): NotificationStore {
         ...(filter.participantId !== undefined ? { participantId: filter.participantId } : {}),
       };
       const rows = await orm.em.fork().find(Notification, where, { orderBy: { createdAt: 'asc', id: 'asc' } });
+      return rows.map(toNotificationRecord);
+    },
+
+    async notificationFeed(participantId, { since, limit }) {
+      const rows = await orm.em.fork().find(
+        Notification,
+        { participantId, ...(since ? { createdAt: { $gt: since } } : {}) },
+        { orderBy: { createdAt: 'desc', id: 'desc' }, limit },
+      );
       return rows.map(toNotificationRecord);
     },
   };

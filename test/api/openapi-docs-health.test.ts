@@ -18,11 +18,13 @@ const OPERATIONS = [
   'post /v1/participants',
   'get /v1/participants/{id}',
   'get /v1/participants/{id}/balance',
+  'get /v1/participants/{id}/notifications',
   'post /v1/contracts',
   'get /v1/contracts/{id}',
   'post /v1/contracts/{id}/settlements',
   'post /v1/exchanges',
   'get /v1/exchanges/{id}',
+  'post /v1/exchanges/{id}/revocations',
   'get /v1/nodes/{nodeId}',
   'get /v1/nodes/{nodeId}/lineage',
 ];

@@ -80,4 +80,31 @@ describe('notifications', () => {
     expect((await db.store.listNotifications({ participantId: 'a' })).map((n) => n.subjectId)).toEqual(['ex-6', 'ex-7']);
     expect(await db.store.listNotifications({ subjectId: 'ex-6', participantId: 'b' })).toHaveLength(1);
   });
+
+  it('form a participant\'s feed: newest first, ties by id, after `since`, at most `limit`', async () => {
+    const at = (second: number) => new Date(Date.UTC(2026, 5, 1, 12, 0, second));
+    const em = db.orm.em.fork();
+    for (const [id, second, participantId] of [
+      ['feed-a', 1, 'feed-p'],
+      ['feed-b', 2, 'feed-p'],
+      ['feed-c', 2, 'feed-p'],
+      ['feed-d', 3, 'feed-p'],
+      ['feed-e', 4, 'feed-other'],
+    ] as const) {
+      await em.insert(Notification, {
+        ...message(`subject-${id}`, participantId, { id }),
+        deliveryStatus: 'not-applicable',
+        attempts: 0,
+        createdAt: at(second),
+      });
+    }
+    const ids = async (page: { since?: Date; limit: number }) => (await db.store.notificationFeed('feed-p', page)).map((n) => n.id);
+    expect(await ids({ limit: 10 })).toEqual(['feed-d', 'feed-c', 'feed-b', 'feed-a']);
+    expect(await ids({ limit: 2 })).toEqual(['feed-d', 'feed-c']);
+    // `since` is exclusive: a poller passes the newest createdAt it has seen.
+    expect(await ids({ since: at(2), limit: 10 })).toEqual(['feed-d']);
+    expect(await ids({ since: at(1), limit: 10 })).toEqual(['feed-d', 'feed-c', 'feed-b']);
+    expect(await ids({ since: at(3), limit: 10 })).toEqual([]);
+    expect(await db.store.notificationFeed('nobody', { limit: 10 })).toEqual([]);
+  });
 });
