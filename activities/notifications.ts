@@ -5,57 +5,115 @@ import { SIGNATURE_HEADER, signPayload } from '../lib/webhook-signature';
 import type { ActivityDeps } from './deps';
 
 export const DISTRIBUTION_NOTIFICATION = 'distribution-allocated';
+export const REVOCATION_NOTIFICATION = 'allocation-revoked';
+
+/** What the workflow needs to deliver what was recorded: one webhook activity per receiver. */
+export interface RecordedNotifications {
+  notificationIds: string[];
+  deliveries: { notificationId: string; participantId: string }[];
+}
 
 /**
- * Step 6: every participant concerned is told what it receives or pays. The notification is
- * recorded first (the participant's feed), then each webhook is delivered by its own activity so
- * Temporal retries one slow receiver without holding the others; every attempt is recorded.
+ * Step 6, and every later event about an exchange (a revocation): every participant concerned is
+ * told what happened to it. The notification is recorded first (the participant's feed), then each
+ * webhook is delivered by its own activity so Temporal retries one slow receiver without holding
+ * the others; every attempt is recorded.
  */
 export function notificationActivities({ store, instance, outgoingTimeoutMs }: ActivityDeps) {
+  /**
+   * The exchange a message is about. Who hears of it: its provider and consumer, its contract's
+   * orchestrator, and every payer and recipient of the lines concerned.
+   */
+  async function subjectOf(exchangeId: string) {
+    const exchange = await store.getExchange(exchangeId);
+    if (!exchange) throw new DvctError('NOT_FOUND', `No exchange ${exchangeId}`, { exchangeId });
+    const contract = await store.getContract(exchange.usecaseContractId);
+    const orchestratorId = contract?.orchestratorId;
+    return {
+      exchange,
+      concerned(lines: readonly { payerId: string; recipientId: string }[]): string[] {
+        const ids = new Set<string>();
+        if (exchange.providerId) ids.add(exchange.providerId);
+        if (exchange.consumerId) ids.add(exchange.consumerId);
+        if (orchestratorId) ids.add(orchestratorId);
+        for (const l of lines) ids.add(l.payerId).add(l.recipientId);
+        return [...ids];
+      },
+      roleOf: (participantId: string) => roleOf(participantId, exchange, orchestratorId),
+    };
+  }
+
+  /** One message of `kind` about `subjectId` per participant, each payload built for its reader. */
+  async function record(
+    subjectId: string,
+    kind: string,
+    participantIds: string[],
+    payloadFor: (participantId: string) => Record<string, unknown>,
+  ): Promise<RecordedNotifications> {
+    const participants = await store.getParticipants(participantIds);
+    const records = await store.createNotifications(
+      participants.map((p) => ({
+        id: notificationId(subjectId, p.id, kind),
+        subjectId,
+        participantId: p.id,
+        kind,
+        webhookUrl: p.webhookUrl,
+        payload: payloadFor(p.id),
+      })),
+    );
+    return {
+      notificationIds: records.map((r) => r.id),
+      deliveries: records
+        .filter((r) => r.webhookUrl && r.deliveryStatus === 'pending')
+        .map((r) => ({ notificationId: r.id, participantId: r.participantId })),
+    };
+  }
+
+  const statusUrl = (exchangeId: string) => `${instance.publicUrl}/v1/exchanges/${exchangeId}`;
+
   return {
-    async notifyParticipants(args: { subjectId: string }): Promise<{
-      notificationIds: string[];
-      deliveries: { notificationId: string; participantId: string }[];
-    }> {
-      const exchange = await store.getExchange(args.subjectId);
-      if (!exchange?.distribution) throw new DvctError('NOT_FOUND', `Nothing was distributed for ${args.subjectId}`);
+    async notifyParticipants(args: { subjectId: string }): Promise<RecordedNotifications> {
+      const subject = await subjectOf(args.subjectId);
+      const { exchange } = subject;
+      if (!exchange.distribution) throw new DvctError('NOT_FOUND', `Nothing was distributed for ${args.subjectId}`);
       const distribution = exchange.distribution as Distribution;
-      const contract = await store.getContract(exchange.usecaseContractId);
+      return record(args.subjectId, DISTRIBUTION_NOTIFICATION, subject.concerned(distribution.lines), (id) => ({
+        subjectId: args.subjectId,
+        subjectKind: exchange.kind,
+        usecaseContractId: exchange.usecaseContractId,
+        role: subject.roleOf(id),
+        receives: distribution.lines.filter((l) => l.recipientId === id),
+        pays: distribution.lines.filter((l) => l.payerId === id),
+        totalDistributed: distribution.totalDue,
+        allocationTxHash: exchange.allocationTxHash,
+        releaseAt: exchange.releaseAt?.toISOString() ?? null,
+        statusUrl: statusUrl(args.subjectId),
+      }));
+    },
 
-      const concerned = new Set<string>();
-      if (exchange.providerId) concerned.add(exchange.providerId);
-      if (exchange.consumerId) concerned.add(exchange.consumerId);
-      if (contract) concerned.add(contract.orchestratorId);
-      for (const l of distribution.lines) concerned.add(l.payerId).add(l.recipientId);
-
-      const participants = await store.getParticipants([...concerned]);
-      const records = await store.createNotifications(
-        participants.map((p) => ({
-          id: notificationId(args.subjectId, p.id, DISTRIBUTION_NOTIFICATION),
-          subjectId: args.subjectId,
-          participantId: p.id,
-          kind: DISTRIBUTION_NOTIFICATION,
-          webhookUrl: p.webhookUrl,
-          payload: {
-            subjectId: args.subjectId,
-            subjectKind: exchange.kind,
-            usecaseContractId: exchange.usecaseContractId,
-            role: roleOf(p.id, exchange, contract?.orchestratorId),
-            receives: distribution.lines.filter((l) => l.recipientId === p.id),
-            pays: distribution.lines.filter((l) => l.payerId === p.id),
-            totalDistributed: distribution.totalDue,
-            allocationTxHash: exchange.allocationTxHash,
-            releaseAt: exchange.releaseAt?.toISOString() ?? null,
-            statusUrl: `${instance.publicUrl}/v1/exchanges/${args.subjectId}`,
-          },
-        })),
-      );
-      return {
-        notificationIds: records.map((r) => r.id),
-        deliveries: records
-          .filter((r) => r.webhookUrl && r.deliveryStatus === 'pending')
-          .map((r) => ({ notificationId: r.id, participantId: r.participantId })),
-      };
+    /** Tells everyone concerned that the recipient's lines from `payerIds` were revoked, and why. */
+    async notifyRevocation(args: {
+      revocationId: string;
+      exchangeId: string;
+      recipientId: string;
+      payerIds: string[];
+      reason: string;
+    }): Promise<RecordedNotifications> {
+      const subject = await subjectOf(args.exchangeId);
+      const revoked = (await store.getAllocations(args.exchangeId))
+        .filter((a) => a.recipientId === args.recipientId && args.payerIds.includes(a.payerId) && a.status === 'revoked')
+        .map((a) => ({ payerId: a.payerId, recipientId: a.recipientId, amount: a.amount, revokeTxHash: a.revokeTxHash }));
+      return record(args.revocationId, REVOCATION_NOTIFICATION, subject.concerned(revoked), (id) => ({
+        subjectId: args.revocationId,
+        exchangeId: args.exchangeId,
+        subjectKind: subject.exchange.kind,
+        usecaseContractId: subject.exchange.usecaseContractId,
+        role: subject.roleOf(id),
+        recipientId: args.recipientId,
+        reason: args.reason,
+        revoked,
+        statusUrl: statusUrl(args.exchangeId),
+      }));
     },
 
     async deliverWebhook(args: { notificationId: string }): Promise<{ statusCode: number | null }> {

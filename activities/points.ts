@@ -6,7 +6,7 @@ import type { DetectionResult } from '../workflows/definitions';
 import type { ActivityDeps } from './deps';
 import { whileHeartbeating } from './failures';
 
-/** Steps 4, 5 and 7 on the chain: allocate, read back and compare, release. */
+/** Steps 4, 5 and 7 on the chain: allocate, read back and compare, release; and revocation. */
 export function pointActivities({ store, ledger }: ActivityDeps) {
   async function walletsOf(ids: string[]): Promise<Map<string, Address>> {
     const unique = [...new Set(ids)];
@@ -108,8 +108,12 @@ export function pointActivities({ store, ledger }: ActivityDeps) {
       if (held.length > 0) {
         const wallets = await walletsOf(held.flatMap((a) => [a.payerId, a.recipientId]));
         const keys = held.map((a) => ({ payer: wallets.get(a.payerId)!, recipient: wallets.get(a.recipientId)! }));
-        ({ txHash } = await whileHeartbeating(() => ledger.release(args.subjectId, keys)));
-        await store.markAllocationsReleased(args.subjectId, held.map((a) => ({ payerId: a.payerId, recipientId: a.recipientId })), txHash);
+        const result = await whileHeartbeating(() => ledger.release(args.subjectId, keys));
+        txHash = result.txHash;
+        // Only what the chain paid out: a line revoked since the read stays for its revocation to record.
+        const paid = new Set([...result.released, ...result.alreadyReleased].map(keyText));
+        const releasedLines = held.filter((_, i) => paid.has(keyText(keys[i]!)));
+        await store.markAllocationsReleased(args.subjectId, releasedLines.map((a) => ({ payerId: a.payerId, recipientId: a.recipientId })), txHash);
       }
       await store.updateExchange(args.subjectId, {
         status: 'completed',
@@ -119,11 +123,28 @@ export function pointActivities({ store, ledger }: ActivityDeps) {
       return { txHash };
     },
 
+    /** Rolls one held line back into the payer's deposit; a released line → ALLOCATION_RELEASED. */
+    async revokeAllocation(args: { exchangeId: string; payerId: string; recipientId: string; reason: string }): Promise<{ txHash: string | null; amount: Units }> {
+      const wallets = await walletsOf([args.payerId, args.recipientId]);
+      const result = await whileHeartbeating(() =>
+        ledger.revoke(args.exchangeId, wallets.get(args.payerId)!, wallets.get(args.recipientId)!, args.reason),
+      );
+      return { txHash: result.txHash, amount: result.amount.toString() as Units };
+    },
+
+    async recordRevocation(args: { exchangeId: string; payerId: string; recipientId: string; txHash: string | null; reason: string }): Promise<void> {
+      await store.markAllocationRevoked(args);
+    },
+
     async mintInitialPoints(args: { participantId: string; units: Units }): Promise<{ txHash: string | null }> {
       const wallets = await walletsOf([args.participantId]);
       return whileHeartbeating(() => ledger.mintOnce(`onboarding:${args.participantId}`, wallets.get(args.participantId)!, BigInt(args.units)));
     },
   };
+}
+
+function keyText(key: { payer: Address; recipient: Address }): string {
+  return `${key.payer.toLowerCase()}>${key.recipient.toLowerCase()}`;
 }
 
 /** The parts of a node that never change after creation: what its anchored hash covers. */

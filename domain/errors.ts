@@ -36,6 +36,7 @@ export const ERRORS = {
   ALLOCATION_CONFLICT: { status: 409, retryable: false, title: 'An allocation exists on chain with other content' },
   CHAIN_REVERTED: { status: 502, retryable: false, title: 'The chain refused the transaction' },
   ALLOCATION_RELEASED: { status: 409, retryable: false, title: 'The allocation was already released and can no longer be revoked' },
+  NO_SUCH_ALLOCATION: { status: 422, retryable: false, title: 'The exchange allocated nothing to that recipient (from that payer)' },
 
   // Outgoing calls
   WEBHOOK_REJECTED: { status: 502, retryable: false, title: 'The participant\'s webhook refused the delivery' },

@@ -49,6 +49,19 @@ export function settlementWorkflowId(settlementId: string): string {
   return `settlement-${settlementId}`;
 }
 
+/**
+ * A revocation is keyed by the lines it takes back: the exchange, the payers (sorted, joined by
+ * '+' when a recipient is revoked from several at once) and the recipient — so a repeated request
+ * is the same revocation and the same run.
+ */
+export function revocationIdFor(exchangeId: string, payerIds: readonly string[], recipientId: string): string {
+  return `${exchangeId}-${[...payerIds].sort().join('+')}-${recipientId}`;
+}
+
+export function revocationWorkflowId(revocationId: string): string {
+  return `revocation-${revocationId}`;
+}
+
 export function sha256Hex(value: string): string {
   return createHash('sha256').update(value).digest('hex');
 }

@@ -47,10 +47,13 @@ export const act = {
   loadUpstreamLineage: database.loadUpstreamLineage,
   markExchangeOutcome: database.markExchangeOutcome,
   notifyParticipants: database.notifyParticipants,
+  notifyRevocation: database.notifyRevocation,
+  recordRevocation: database.recordRevocation,
   markDeliveryFailed: database.markDeliveryFailed,
   checkDataQuality: outside.checkDataQuality,
   allocatePoints: allocation.allocatePoints,
   verifyDistribution: chain.verifyDistribution,
   releaseAllocations: chain.releaseAllocations,
+  revokeAllocation: chain.revokeAllocation,
   mintInitialPoints: chain.mintInitialPoints,
 };

@@ -11,6 +11,7 @@ export const EXCHANGE_WORKFLOW = 'exchangeWorkflow';
 export const PREVROOT_WORKFLOW = 'prevRootUpdateWorkflow';
 export const SETTLEMENT_WORKFLOW = 'poolSettlementWorkflow';
 export const ONBOARDING_WORKFLOW = 'participantOnboardingWorkflow';
+export const REVOCATION_WORKFLOW = 'revocationWorkflow';
 
 export interface ExchangeWorkflowInput {
   exchangeId: string;
@@ -33,6 +34,18 @@ export interface OnboardingWorkflowInput {
   participantId: string;
   /** Initial points to mint to the participant's wallet, in base units. */
   initialUnits: Units;
+}
+
+export interface RevocationWorkflowInput {
+  revocationId: string;
+  exchangeId: string;
+  recipientId: string;
+  /** The payers whose lines to the recipient are taken back (one line each). */
+  payerIds: string[];
+  reason: string;
+  /** 'operator' or the orchestrator's participant id. */
+  requestedBy: string;
+  requestedAt: string;
 }
 
 export interface DetectionResult {

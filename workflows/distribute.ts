@@ -2,7 +2,8 @@ import { sleep } from '@temporalio/workflow';
 import { unitsToPoints } from '../domain/amounts';
 import type { Distribution } from '../domain/types';
 import type { DetectionResult } from './definitions';
-import { act, webhooks } from './activities';
+import { act } from './activities';
+import { deliverNotifications } from './notify';
 import { permanentFailure, type RunState } from './run-state';
 
 export interface DistributionOutcome {
@@ -66,19 +67,6 @@ export async function distributeAndRelease(
 
 /** Records a notification per participant concerned, then delivers each webhook on its own retries. */
 async function notifyEveryone(subjectId: string): Promise<number> {
-  const { notificationIds, deliveries } = await act.notifyParticipants.executeWithOptions(
-    { summary: 'record notifications' },
-    [{ subjectId }],
-  );
-  await Promise.all(
-    deliveries.map(async (d) => {
-      try {
-        await webhooks.deliverWebhook.executeWithOptions({ summary: `webhook to ${d.participantId}` }, [{ notificationId: d.notificationId }]);
-      } catch (err) {
-        // A receiver that stays down does not fail the exchange: the notification stays in its feed.
-        await act.markDeliveryFailed({ notificationId: d.notificationId, error: err instanceof Error ? err.message : String(err) });
-      }
-    }),
-  );
-  return notificationIds.length;
+  const recorded = await act.notifyParticipants.executeWithOptions({ summary: 'record notifications' }, [{ subjectId }]);
+  return deliverNotifications(recorded);
 }

@@ -3,3 +3,4 @@ export { exchangeWorkflow } from './exchange';
 export { prevRootUpdateWorkflow } from './prevroot';
 export { poolSettlementWorkflow } from './settlement';
 export { participantOnboardingWorkflow } from './onboarding';
+export { revocationWorkflow } from './revocation';

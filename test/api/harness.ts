@@ -5,8 +5,8 @@ import { createApp } from '../../api/app';
 import type { ChainReader, ComponentHealth } from '../../api/chain-reader';
 import type { StartedRun, WorkflowGateway } from '../../api/workflow-gateway';
 import { loadConfig, type Config } from '../../config/config';
-import type { ExchangeProgress, ExchangeWorkflowInput, OnboardingWorkflowInput, SettlementWorkflowInput } from '../../workflows/definitions';
-import { exchangeWorkflowId, settlementWorkflowId } from '../../lib/ids';
+import type { ExchangeProgress, ExchangeWorkflowInput, OnboardingWorkflowInput, RevocationWorkflowInput, SettlementWorkflowInput } from '../../workflows/definitions';
+import { exchangeWorkflowId, revocationWorkflowId, settlementWorkflowId } from '../../lib/ids';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 /**
@@ -17,7 +17,8 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 export type StartCall =
   | { kind: 'exchange'; input: ExchangeWorkflowInput; meta: { contractId: string; participants: string[] } }
   | { kind: 'settlement'; input: SettlementWorkflowInput; meta: { participants: string[] } }
-  | { kind: 'onboarding'; input: OnboardingWorkflowInput };
+  | { kind: 'onboarding'; input: OnboardingWorkflowInput }
+  | { kind: 'revocation'; input: RevocationWorkflowInput; meta: { contractId: string } };
 
 /** Records every start; one run id per workflow id, as Temporal's USE_EXISTING policy gives. */
 export class RecordingGateway implements WorkflowGateway {
@@ -46,6 +47,9 @@ export class RecordingGateway implements WorkflowGateway {
   }
   startOnboarding(input: OnboardingWorkflowInput): Promise<StartedRun> {
     return this.started(`participant-${input.participantId}`, { kind: 'onboarding', input });
+  }
+  startRevocation(input: RevocationWorkflowInput, meta: { contractId: string }): Promise<StartedRun> {
+    return this.started(revocationWorkflowId(input.revocationId), { kind: 'revocation', input, meta });
   }
   async progress(workflowId: string): Promise<ExchangeProgress | null> {
     return this.progressById.get(workflowId) ?? null;
