@@ -47,14 +47,31 @@ export async function openOrm(database: Config['database'], opts: { debug?: bool
   }
   const path = resolve(database.path);
   await mkdir(dirname(path), { recursive: true });
-  const orm: Orm = await LibSqlMikroORM.init({ ...commonOptions(debug), dbName: path });
+  // init's own first query runs before the busy timeout below can be set: it may meet the lock too.
+  const orm: Orm = await retryWhileLocked(() => LibSqlMikroORM.init({ ...commonOptions(debug), dbName: path }));
   // A local libSQL file keeps one connection for the ORM's lifetime, so per-connection pragmas set
   // once hold (the driver itself switches foreign keys on). The timeout goes first: switching a
   // fresh file to WAL takes a lock the other process may be holding.
   const connection = orm.em.getConnection();
   await connection.execute(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-  await connection.execute('pragma journal_mode = wal');
+  await retryWhileLocked(() => connection.execute('pragma journal_mode = wal'));
   return orm;
+}
+
+/**
+ * SQLite does not call its busy handler on every path: switching a fresh file to WAL, or taking
+ * the write lock while another process commits its own, can answer "database is locked" at once.
+ * Both happen only when two processes start together, so a short bounded retry is enough.
+ */
+async function retryWhileLocked<T>(work: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (attempt >= attempts || !/database is locked|SQLITE_BUSY/i.test(String((err as Error)?.message ?? err))) throw err;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
 }
 
 /**
@@ -66,12 +83,14 @@ export async function migrateToLatest(orm: Orm): Promise<void> {
   const migrator = orm.migrator;
   // The first call creates the bookkeeping table outside any transaction; a process racing another
   // one's first start can lose that CREATE, and then simply finds the table made.
-  await migrator.getPending().catch(() => migrator.getPending());
+  await retryWhileLocked(() => migrator.getPending().catch(() => migrator.getPending()));
   const connection = orm.em.getConnection();
-  await connection.transactional(async (trx) => {
-    await connection.execute(migrationLockSql(orm), [], 'run', trx);
-    await migrator.up({ transaction: trx });
-  });
+  await retryWhileLocked(() =>
+    connection.transactional(async (trx) => {
+      await connection.execute(migrationLockSql(orm), [], 'run', trx);
+      await migrator.up({ transaction: trx });
+    }),
+  );
 }
 
 function migrationLockSql(orm: Orm): string {
