@@ -50,6 +50,8 @@ const schema = z.object({
   CHAIN_SIGNER_KEY_FILE: optionalString,
   /** JSON file with the deployed contract addresses (written by the deploy step). */
   DVCT_DEPLOYMENT_FILE: optionalString,
+  /** How often to poll for receipts; a chain that mines at once (anvil) wants far less than a public one. */
+  CHAIN_POLLING_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
   TOKEN_ADDRESS: optionalString.pipe(z.string().regex(/^0x[0-9a-fA-F]{40}$/).optional()),
   LEDGER_ADDRESS: optionalString.pipe(z.string().regex(/^0x[0-9a-fA-F]{40}$/).optional()),
 
@@ -76,6 +78,7 @@ export interface Config {
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
   chain: {
     rpcUrl: string;
+    pollingIntervalMs: number;
     signerKey: string | undefined;
     signerKeyFile: string;
     deploymentFile: string;
@@ -124,6 +127,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     chain: {
       rpcUrl: e.CHAIN_RPC_URL,
+      pollingIntervalMs: e.CHAIN_POLLING_INTERVAL_MS,
       signerKey: e.CHAIN_SIGNER_KEY,
       signerKeyFile: e.CHAIN_SIGNER_KEY_FILE ?? `${dataDir}/signer.key`,
       deploymentFile: e.DVCT_DEPLOYMENT_FILE ?? `${dataDir}/deployment.json`,

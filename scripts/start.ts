@@ -120,6 +120,8 @@ async function start(config: Config): Promise<void> {
     supervisor.add({ name: 'anvil', pid: anvil.pid, stop: anvil.stop });
     rpcUrl = anvil.rpcUrl;
     env.CHAIN_RPC_URL = rpcUrl;
+    // anvil mines each transaction at once; polling every second would cap chain writes at ~1/s.
+    env.CHAIN_POLLING_INTERVAL_MS ??= '50';
     say(`anvil ready at ${rpcUrl}`);
   } else {
     say(`chain: using ${rpcUrl}`);

@@ -23,7 +23,11 @@ async function main(): Promise<void> {
   const orm = await openOrm(config.database);
   // Under a database-wide lock, so a worker and an API starting together cannot race.
   await migrateToLatest(orm);
-  const clients = await createChainClients({ rpcUrl: config.chain.rpcUrl, signerKey: loadSignerKey(config.chain) });
+  const clients = await createChainClients({
+    rpcUrl: config.chain.rpcUrl,
+    signerKey: loadSignerKey(config.chain),
+    pollingIntervalMs: config.chain.pollingIntervalMs,
+  });
   const ledger = new Ledger(clients, readDeployment(config.chain), log.child({ component: 'chain' }));
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await createDvctWorker({

@@ -98,6 +98,7 @@ export async function startEmbeddedDvct(opts: { label: string; say: (message: st
       TEMPORAL_TASK_QUEUE: 'dvct',
       TEMPORAL_UI_URL: temporal.uiUrl,
       CHAIN_RPC_URL: anvil.rpcUrl,
+      CHAIN_POLLING_INTERVAL_MS: '50',
       CHAIN_SIGNER_KEY: signerKey,
       TOKEN_ADDRESS: deployment.token,
       LEDGER_ADDRESS: deployment.ledger,

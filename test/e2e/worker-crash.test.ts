@@ -29,6 +29,7 @@ describe('a worker killed mid-run', () => {
         TEMPORAL_TASK_QUEUE: stack.taskQueue,
         CHAIN_RPC_URL: stack.config.chain.rpcUrl,
         CHAIN_SIGNER_KEY: stack.config.chain.signerKey,
+        CHAIN_POLLING_INTERVAL_MS: '50',
         TOKEN_ADDRESS: stack.deployment.token,
         LEDGER_ADDRESS: stack.deployment.ledger,
         DVCT_PUBLIC_URL: stack.config.api.publicUrl,
