@@ -1,12 +1,6 @@
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import type { Hex } from 'viem';
-import { createChainClients } from '../chain/clients';
 import { readDeployment } from '../chain/deployment';
-import { Ledger } from '../chain/ledger';
 import { loadConfig } from '../config/config';
-import { pointsToUnits } from '../domain/amounts';
-import { createLogger } from '../lib/logger';
-import { fundOnAnvil } from './services/anvil-balance';
+import { callApi, depositFromWallet, registerMember, type Member } from './client/dvct-client';
 
 /**
  * `npm run demo` — drives a running DVCT (`npm start`) through the design document's sequence
@@ -22,44 +16,17 @@ const operatorKey = process.env.DVCT_OPERATOR_KEY;
 const run = Date.now().toString(36);
 const say = (m: string) => console.log(m);
 
-interface Member {
-  id: string;
-  key: string;
-  walletKey: Hex;
-}
-
-async function call(method: string, path: string, key: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${api}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const json: any = await res.json().catch(() => null);
-  if (res.status >= 400) throw new Error(`${method} ${path} → ${res.status}: ${json?.detail ?? JSON.stringify(json)}`);
-  return json;
-}
+const dvct = { apiUrl: api, rpcUrl: config.chain.rpcUrl, operatorKey: operatorKey ?? '' };
+const call = (method: string, path: string, key: string, body?: unknown) => callApi(api, method, path, key, body);
 
 async function register(name: string, roles: string[], initialPoints: number): Promise<Member> {
-  const walletKey = generatePrivateKey();
-  const wallet = privateKeyToAccount(walletKey).address;
-  await fundOnAnvil(config.chain.rpcUrl, wallet);
-  const id = `${name}-${run}`;
-  const res = await call('POST', '/v1/participants', operatorKey!, { id, name: `Demo ${name.toUpperCase()}`, roles, walletAddress: wallet, ...(initialPoints ? { initialPoints } : {}) });
-  say(`  registered ${id} (${roles.join(', ')}), wallet ${wallet}${initialPoints ? `, ${initialPoints} initial points` : ''}`);
-  return { id, key: res.apiKey, walletKey };
+  const member = await registerMember(dvct, { id: `${name}-${run}`, name: `Demo ${name.toUpperCase()}`, roles, initialPoints });
+  say(`  registered ${member.id} (${roles.join(', ')}), wallet ${member.wallet}${initialPoints ? `, ${initialPoints} initial points` : ''}`);
+  return member;
 }
 
 async function fundDeposit(member: Member, points: number): Promise<void> {
-  // Onboarding mints the initial points in a workflow: wait until they are in the wallet.
-  for (let i = 0; ; i++) {
-    const balance = await call('GET', `/v1/participants/${member.id}/balance`, member.key);
-    if (BigInt(balance.walletUnits) >= pointsToUnits(points)) break;
-    if (i > 100) throw new Error(`${member.id}'s initial points never arrived`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const clients = await createChainClients({ rpcUrl: config.chain.rpcUrl, signerKey: member.walletKey, pollingIntervalMs: 100 });
-  const ledger = new Ledger(clients, readDeployment(config.chain), createLogger('demo', 'warn'));
-  await ledger.depositFrom(clients.walletClient, pointsToUnits(points));
+  await depositFromWallet(config.chain.rpcUrl, readDeployment(config.chain), member, points);
   say(`  ${member.id} deposited ${points} points into the ledger from its own wallet`);
 }
 
@@ -77,9 +44,9 @@ async function follow(label: string, exchangeId: string, key: string): Promise<a
 }
 
 async function report(label: string, consumer: Member, body: Record<string, unknown>): Promise<any> {
-  const res = await call('POST', '/v1/exchanges', consumer.key, body);
+  const res = await call('POST', '/v1/exchanges', consumer.apiKey, body);
   say(`\n  ${label}\n    run: ${res.temporalUiUrl}`);
-  const done = await follow(label, res.exchangeId, consumer.key);
+  const done = await follow(label, res.exchangeId, consumer.apiKey);
   for (const l of done.distribution?.lines ?? []) say(`    ${l.payerId} → ${l.recipientId}: ${l.amount} points`);
   if (done.error) say(`    error: ${done.error.code} — ${done.error.message}`);
   return done;
@@ -100,7 +67,7 @@ async function main(): Promise<void> {
   await Promise.all([fundDeposit(o, 50), fundDeposit(c1, 50), fundDeposit(c2, 50)]);
 
   const contractId = `uc-skills-${run}`;
-  await call('POST', '/v1/contracts', o.key, {
+  await call('POST', '/v1/contracts', o.apiKey, {
     id: contractId,
     title: 'Skills analytics (demo)',
     orchestratorId: o.id,
@@ -132,12 +99,12 @@ async function main(): Promise<void> {
     ...common, dataId: `c1-chain-${run}`, dataProviderId: c1.id, dataConsumerId: c2.id, prevDataId: `p1-raw-${run}`, outputDataId: `c2-final-${run}`, outputDataType: 'final-data',
   });
 
-  const lineage = await call('GET', `/v1/nodes/${last.nodes.output.nodeId}/lineage?direction=backward`, c2.key);
+  const lineage = await call('GET', `/v1/nodes/${last.nodes.output.nodeId}/lineage?direction=backward`, c2.apiKey);
   const dataOf = new Map<string, string>(lineage.nodes.map((n: any) => [n.nodeId, n.dataId]));
   say(`\nLineage of c2-final-${run} (backward): ${lineage.edges.map((e: any) => `${dataOf.get(e.from)} → ${dataOf.get(e.to)}`).join(', ')}`);
   say('\nBalances (points in wallets after release)');
   for (const m of [o, p1, c1, c2]) {
-    const b = await call('GET', `/v1/participants/${m.id}/balance`, m.key);
+    const b = await call('GET', `/v1/participants/${m.id}/balance`, m.apiKey);
     say(`  ${m.id.padEnd(24)} wallet ${b.wallet.padStart(6)}   held ${b.allocated}   released ${b.released}`);
   }
   say(`\nEvery run is in the Temporal Web UI: ${config.temporal.uiUrl} (filter: DvctContractId = "${contractId}")`);

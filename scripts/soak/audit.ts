@@ -5,7 +5,8 @@ import { Ledger } from '../../chain/ledger';
 import { pointsToUnits } from '../../domain/amounts';
 import { createLogger } from '../../lib/logger';
 import type { EmbeddedDvct } from '../bench/embedded-dvct';
-import { callApi, type Members } from '../bench/members';
+import type { Members } from '../bench/members';
+import { callApi } from '../client/dvct-client';
 
 /**
  * The end-of-soak audit: what Temporal, the database (through the API) and the chain say must
@@ -53,7 +54,7 @@ export async function auditSoak(dvct: EmbeddedDvct, members: Members, accepted: 
   let releasedToProvider = 0n;
   let allocatedFromConsumer = 0n;
   for (const { exchangeId } of accepted) {
-    const record = await callApi<{ status: string; allocations: AllocationView[] }>(dvct, 'GET', `/v1/exchanges/${exchangeId}`, members.consumer.apiKey);
+    const record = await callApi<{ status: string; allocations: AllocationView[] }>(dvct.apiUrl, 'GET', `/v1/exchanges/${exchangeId}`, members.consumer.apiKey);
     if (record.status !== 'completed') found.push(`${exchangeId}: database status ${record.status}, expected completed`);
     if (record.allocations.length === 0) found.push(`${exchangeId}: no allocation in the database`);
     const key = chainKey(exchangeId);

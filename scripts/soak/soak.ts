@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { startEmbeddedDvct, type EmbeddedDvct, type Service } from '../bench/embedded-dvct';
-import { ApiError, postExchange, setUpMembers, type Members } from '../bench/members';
+import { postExchange, setUpMembers, type Members } from '../bench/members';
+import { ApiError } from '../client/dvct-client';
 import { auditSoak, type AcceptedExchange } from './audit';
 
 /**
