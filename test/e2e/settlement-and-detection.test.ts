@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Address } from 'viem';
+import { settlementIdFor } from '../../lib/ids';
 import { deposit, registerMember, startStack, units, waitForExchange, type Member, type Stack } from '../support/stack';
 import { contractBody } from '../support/contract-body';
 
@@ -64,10 +65,10 @@ describe('pool settlement and detection', () => {
   });
 
   it('detects a line revoked behind its back, fails with DISTRIBUTION_MISMATCH and releases nothing', async () => {
+    // The settlement id is the business key's: mark it before the run can reach allocation.
+    tamperedSubjects.add(settlementIdFor('uc-pool-tampered', 'r1'));
     const res = await stack.request('POST', '/v1/contracts/uc-pool-tampered/settlements', { key: o.apiKey, body: { round: 'r1' } });
-    tamperedSubjects.add(res.body.settlementId);
-    // The POST started the run already; the wrapper reads the set when the activity runs, which
-    // is after this line unless the worker was faster — so wait for the outcome either way.
+    expect(tamperedSubjects.has(res.body.settlementId)).toBe(true);
     const outcome = await waitForExchange(stack, res.body.settlementId, o.apiKey, (x) => x.status !== 'running');
     expect(outcome.status).toBe('mismatch-detected');
     expect(outcome.error.code).toBe('DISTRIBUTION_MISMATCH');
