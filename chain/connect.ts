@@ -7,7 +7,11 @@ import { Ledger } from './ledger';
 /** What a worker or script needs to talk to the chain: the configured signer and the deployed contracts. */
 export async function connectLedger(config: Config, log?: Logger): Promise<{ clients: ChainClients; ledger: Ledger }> {
   const contracts = readDeployment(config.chain);
-  const clients = await createChainClients({ rpcUrl: config.chain.rpcUrl, signerKey: loadSignerKey(config.chain) });
+  const clients = await createChainClients({
+    rpcUrl: config.chain.rpcUrl,
+    signerKey: loadSignerKey(config.chain),
+    pollingIntervalMs: config.chain.pollingIntervalMs,
+  });
   if (contracts.chainId !== undefined && contracts.chainId !== clients.chain.id) {
     throw new Error(
       `${config.chain.deploymentFile} records chain ${contracts.chainId} but ${config.chain.rpcUrl} is chain ${clients.chain.id}: ` +

@@ -1,8 +1,6 @@
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { createChainClients, loadSignerKey } from '../chain/clients';
-import { readDeployment } from '../chain/deployment';
-import { Ledger } from '../chain/ledger';
+import { connectLedger } from '../chain/connect';
 import { loadConfig } from '../config/config';
 import { migrateToLatest, openOrm } from '../db/orm';
 import { createStore } from '../db/store';
@@ -23,12 +21,8 @@ async function main(): Promise<void> {
   const orm = await openOrm(config.database);
   // Under a database-wide lock, so a worker and an API starting together cannot race.
   await migrateToLatest(orm);
-  const clients = await createChainClients({
-    rpcUrl: config.chain.rpcUrl,
-    signerKey: loadSignerKey(config.chain),
-    pollingIntervalMs: config.chain.pollingIntervalMs,
-  });
-  const ledger = new Ledger(clients, readDeployment(config.chain), log.child({ component: 'chain' }));
+  // Refuses a deployment file recorded on another chain than CHAIN_RPC_URL's.
+  const { ledger } = await connectLedger(config, log.child({ component: 'chain' }));
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await createDvctWorker({
     connection,
