@@ -1,4 +1,16 @@
 import type { ErrorCode } from '../domain/errors';
+import type { LineageSlice } from '../domain/incentives';
+import type {
+  Decided,
+  DetectionRule,
+  ExchangeMetrics,
+  Finding,
+  IncidentDispute,
+  IncidentSource,
+  IncidentStatus,
+  IncidentStep,
+  ValidationRuleId,
+} from '../domain/incidents';
 import type {
   Distribution,
   ExchangeReport,
@@ -57,6 +69,8 @@ export interface ExchangeRecord {
   stage: ExchangeStage;
   error: ExchangeError | null;
   distribution: Distribution | null;
+  /** What the first distribution was computed from, so a review can recompute it with other metrics. */
+  basis: DistributionBasis | null;
   detection: unknown;
   consumedNodeId: string | null;
   outputNodeId: string | null;
@@ -91,6 +105,7 @@ export type ExchangePatch = Partial<
     | 'runId'
     | 'error'
     | 'distribution'
+    | 'basis'
     | 'detection'
     | 'consumedNodeId'
     | 'outputNodeId'
@@ -163,6 +178,8 @@ export type AllocationStatus = 'allocated' | 'released' | 'revoked';
 
 export interface AllocationRecord {
   exchangeId: string;
+  /** 'initial' for the exchange's own allocation; an incident id for a correction's lines. */
+  round: string;
   payerId: string;
   recipientId: string;
   amount: Units;
@@ -182,6 +199,59 @@ export interface Balance {
   released: Units;
   revoked: Units;
 }
+
+/** The inputs of computeExchangeDistribution besides contract and report. */
+export interface DistributionBasis {
+  metrics: ExchangeMetrics;
+  /** The contract's factors replaced by the data-quality check, where a term asks for one. */
+  qualityFactors: { dataProvider?: number; aiProvider?: number };
+  consumedNodeId: string;
+  outputNodeId: string;
+  lineage: LineageSlice;
+}
+
+export interface IncidentRecord {
+  id: string;
+  exchangeId: string;
+  source: IncidentSource;
+  status: IncidentStatus;
+  /** The check that failed; null until assessed (and for a dispute found unfounded, 'participant-dispute'). */
+  rule: DetectionRule | null;
+  /** Why, in words: what differs and, when known, the cause. */
+  cause: string;
+  findings: Finding[];
+  dispute: IncidentDispute | null;
+  decision: Decided | null;
+  /** The validation rule that would have refused the input (the feedback step), if there is one. */
+  suggestedValidationRule: ValidationRuleId | null;
+  workflowId: string;
+  reviewDeadline: Date | null;
+  openedAt: Date;
+  updatedAt: Date;
+  closedAt: Date | null;
+}
+
+export type NewIncident = Pick<IncidentRecord, 'id' | 'exchangeId' | 'source' | 'workflowId' | 'dispute'>;
+
+export type IncidentPatch = Partial<
+  Pick<IncidentRecord, 'status' | 'rule' | 'cause' | 'findings' | 'decision' | 'suggestedValidationRule' | 'reviewDeadline' | 'closedAt'>
+>;
+
+/** One step of an incident's timeline, with the transactions it sent. */
+export interface IncidentEventRecord {
+  incidentId: string;
+  seq: number;
+  step: IncidentStep;
+  summary: string;
+  details: unknown;
+  txHashes: string[];
+  at: Date;
+}
+
+export type NewIncidentEvent = Pick<IncidentEventRecord, 'incidentId' | 'step' | 'summary' | 'details' | 'txHashes'> & {
+  /** Unique per incident: recording the same key again is a no-op (an activity retried). */
+  key: string;
+};
 
 export type DeliveryStatus = 'not-applicable' | 'pending' | 'delivered' | 'failed';
 

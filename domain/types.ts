@@ -1,3 +1,5 @@
+import type { ReviewPolicy, ValidationRuleId } from './incidents';
+
 /**
  * The domain's shapes, shared by workflows, activities and the API. Pure types: no I/O.
  *
@@ -55,6 +57,10 @@ export interface UseCaseContract {
   rewardPool: RewardPool | null;
   /** How long allocations stay revocable before they are released. */
   verificationWindowSeconds: number;
+  /** How incidents on this contract's exchanges are reviewed (DEFAULT_REVIEW_POLICY when not stated). */
+  review: ReviewPolicy;
+  /** Extra checks a report must pass, added by the orchestrator after an incident (the feedback step). */
+  validationRules: ValidationRuleId[];
 }
 
 /** The kind of data a lineage node stands for (Latif et al.: raw, linked/chain, consumer/final). */
@@ -147,6 +153,8 @@ export type ExchangeStage =
   | 'completed'
   | 'rejected'
   | 'failed'
-  | 'mismatch-detected';
+  | 'mismatch-detected'
+  | 'handling-incident'
+  | 'cancelled';
 
-export type ExchangeStatus = 'running' | 'completed' | 'rejected' | 'failed' | 'mismatch-detected';
+export type ExchangeStatus = 'running' | 'completed' | 'rejected' | 'failed' | 'cancelled';

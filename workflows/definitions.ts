@@ -1,5 +1,6 @@
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ErrorCode } from '../domain/errors';
+import type { Decided, IncidentSource, IncidentStatus, ReviewDecision } from '../domain/incidents';
 import type { Distribution, ExchangeReport, ExchangeStage, Units } from '../domain/types';
 
 /**
@@ -12,6 +13,8 @@ export const PREVROOT_WORKFLOW = 'prevRootUpdateWorkflow';
 export const SETTLEMENT_WORKFLOW = 'poolSettlementWorkflow';
 export const ONBOARDING_WORKFLOW = 'participantOnboardingWorkflow';
 export const REVOCATION_WORKFLOW = 'revocationWorkflow';
+export const INCIDENT_WORKFLOW = 'incidentWorkflow';
+export const RECONCILIATION_WORKFLOW = 'reconciliationWorkflow';
 
 export interface ExchangeWorkflowInput {
   exchangeId: string;
@@ -74,6 +77,54 @@ export interface ExchangeProgress {
   allocation: { txHash: string | null; releaseAt: string } | null;
   detection: DetectionResult | null;
   error: { code: ErrorCode | string; message: string } | null;
+  /** Incidents this run has handled or is handling, in the order they were raised. */
+  incidents: { incidentId: string; status: IncidentStatus | 'queued' }[];
 }
 
 export const progressQuery = defineQuery<ExchangeProgress>('progress');
+
+/**
+ * An incident to handle, sent to the exchange's run while it still holds the allocations (the
+ * run handles it before it releases). The incident record exists before the signal is sent.
+ */
+export interface RaiseIncident {
+  incidentId: string;
+  source: IncidentSource;
+}
+export const raiseIncidentSignal = defineSignal<[RaiseIncident]>('raiseIncident');
+
+export interface IncidentWorkflowInput {
+  incidentId: string;
+  exchangeId: string;
+  source: IncidentSource;
+  /**
+   * True when the exchange's run is over (its allocations released): the incident then waits out
+   * its correction's window and releases it itself. False when the exchange's run handles it.
+   */
+  standalone: boolean;
+}
+
+/** A reviewer's decision as the API, a client or the Web UI sends it. */
+export interface ReviewInput extends ReviewDecision {
+  /** 'operator' or the reviewing participant's id; the Web UI's signal may leave it out. */
+  reviewerId?: string;
+}
+
+/**
+ * The reviewer's decision, as an Update (the API's way: a synchronous validator refuses a
+ * decision the run is not waiting for, or one that does not hold, and the caller sees why) or as
+ * a Signal of the same name (the Web UI's "Send a Signal"; an invalid one is recorded and ignored).
+ */
+export const reviewUpdate = defineUpdate<Decided, [ReviewInput]>('review');
+export const reviewSignal = defineSignal<[ReviewInput]>('review');
+
+/** What an incident run reports about itself. */
+export interface IncidentProgress {
+  incidentId: string;
+  status: IncidentStatus;
+  step: string;
+  /** What the reviewer must decide, while the run waits for one. */
+  awaitingReview: { question: string; deadline: string } | null;
+  decision: Decided | null;
+}
+export const incidentProgressQuery = defineQuery<IncidentProgress>('incidentProgress');

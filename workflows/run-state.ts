@@ -28,6 +28,7 @@ export class RunState {
       allocation: null,
       detection: null,
       error: null,
+      incidents: [],
     };
     // Registered before the first await, so a query never finds the run without an answer.
     setHandler(progressQuery, () => this.progress);
