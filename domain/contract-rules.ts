@@ -210,34 +210,41 @@ function inForceProblem(contract: UseCaseContract, now: Date): ContractCheck | u
 }
 
 const TERM_FIELDS = ['incentiveForDataProvider', 'extraIncentiveForAIProvider'] as const;
-const TERM_KEYS = ['numPoints', 'factor', 'factorCheck'] as const;
 
-/** The contract is authoritative: a connector may not report (and so pay on) terms nobody signed. */
+/**
+ * The connector reports the metrics it measured; the contract bounds them. Always refused: a term
+ * the contract does not have, more points than it grants, another factorCheck. A lower numPoints
+ * or another factor is accepted and allocated as reported — detection then compares it with the
+ * contract and an incident corrects it — unless the contract carries the validation rule
+ * 'reported-terms-match-contract' (added after such an incident), which refuses any difference.
+ */
 function termsMismatch(contract: UseCaseContract, report: ExchangeReport): ContractCheck | undefined {
-  const mismatches: { field: string; reported: unknown; contract: unknown }[] = [];
+  const strict = contract.validationRules.includes('reported-terms-match-contract');
+  const mismatches: { field: string; reported: unknown; contract: unknown; rule: string }[] = [];
   for (const field of TERM_FIELDS) {
     const reported = report[field];
     if (reported === undefined) continue;
     const signed = contract[field];
     if (!signed) {
-      mismatches.push({ field, reported, contract: null });
+      mismatches.push({ field, reported, contract: null, rule: 'the contract has no such term' });
       continue;
     }
-    for (const key of TERM_KEYS) {
-      if (reported[key] !== signed[key]) {
-        mismatches.push({ field: `${field}.${key}`, reported: reported[key], contract: signed[key] });
-      }
+    if (reported.numPoints > signed.numPoints) {
+      mismatches.push({ field: `${field}.numPoints`, reported: reported.numPoints, contract: signed.numPoints, rule: 'a report cannot grant more points than the contract' });
+    } else if (strict && reported.numPoints !== signed.numPoints) {
+      mismatches.push({ field: `${field}.numPoints`, reported: reported.numPoints, contract: signed.numPoints, rule: 'reported-terms-match-contract' });
+    }
+    if (reported.factorCheck !== signed.factorCheck) {
+      mismatches.push({ field: `${field}.factorCheck`, reported: reported.factorCheck, contract: signed.factorCheck, rule: 'the contract decides whether the factor is checked' });
+    } else if (strict && reported.factor !== signed.factor) {
+      mismatches.push({ field: `${field}.factor`, reported: reported.factor, contract: signed.factor, rule: 'reported-terms-match-contract' });
     }
   }
   if (mismatches.length === 0) return undefined;
   const described = mismatches
-    .map((m) => `${m.field}: the report says ${JSON.stringify(m.reported)}, the contract says ${JSON.stringify(m.contract)}`)
+    .map((m) => `${m.field}: the report says ${JSON.stringify(m.reported)}, the contract says ${JSON.stringify(m.contract)} (${m.rule})`)
     .join('; ');
-  return fail(
-    'INCENTIVE_TERMS_MISMATCH',
-    `${described}. The contract's terms apply: send the report with them, or without incentive terms`,
-    { mismatches },
-  );
+  return fail('INCENTIVE_TERMS_MISMATCH', `${described}. Send the report with the contract's terms, or without incentive terms`, { mismatches });
 }
 
 function fail(code: ErrorCode, message: string, details?: unknown): ContractCheck {

@@ -1,26 +1,26 @@
 import { applyPpm, factorToPpm, fromUnits, pointsToUnits, sumUnits, toUnits } from './amounts';
 import { validateContractTerms } from './contract-rules';
 import { DvctError } from './errors';
+import type { AwardMetric, ExchangeMetrics } from './incidents';
 import type {
   AllocationLine,
   AllocationReason,
   AwardPart,
   Distribution,
   ExchangeReport,
-  IncentiveTerm,
   Units,
   UseCaseContract,
 } from './types';
 
 /**
  * The incentive policy: who is paid what for one exchange. A pure function of the contract, the
- * report, the effective factors and the lineage — the same input always gives the same
+ * report, the metrics and the lineage — the same input always gives the same
  * distribution, so the workflow, detection and any auditing member compute the same thing.
  *
- * 1. Direct award to the data provider: incentiveForDataProvider.numPoints × factors.dataProvider,
+ * 1. Direct award to the data provider: metrics.dataProvider.numPoints × metrics.dataProvider.factor,
  *    paid by the consumer to the provider, earned by the consumed node.
- * 2. Extra award to an AI provider: when the report says the consumer is an AI provider and the
- *    contract has extraIncentiveForAIProvider, numPoints × factors.aiProvider, paid by the
+ * 2. Extra award to an AI provider: when the report says the consumer is an AI provider, the
+ *    contract has extraIncentiveForAIProvider and metrics.aiProvider is given, numPoints × factor, paid by the
  *    orchestrator to the consumer, earned by the output node.
  *    Every award is rounded down to one base unit (the remainder stays with the payer).
  * 3. Upstream share (contract.upstream = { share s, depth d }): whoever holds an award earned by
@@ -40,7 +40,9 @@ import type {
  *    included, equals the sum of the rounded awards.
  *
  * The distribution is defined for valid contracts only (validateContractTerms); an invalid one
- * throws INVALID_INCENTIVE_TERMS, invalid effective factors throw VALIDATION_FAILED.
+ * throws INVALID_INCENTIVE_TERMS, invalid metrics throw VALIDATION_FAILED. The metrics are the
+ * contract's (domain/correction.ts contractMetrics), the connector's (reportedMetrics) or a
+ * reviewer's correction: detection and correction recompute with this same function.
  *
  * Every path up the lineage is followed on its own, so a diamond pays its top node twice (once
  * per path). The work grows with the number of paths, bounded by the contract's depth (≤ 20) and
@@ -58,8 +60,8 @@ export interface DistributionInput {
   consumedNodeId: string;
   /** The node of the consumer's output (owner = dataConsumerId). */
   outputNodeId: string;
-  /** Effective factors: the contract's, or from the quality check. */
-  factors: { dataProvider: number; aiProvider: number };
+  /** Points and factor per award: the contract's, the connector's or a reviewer's. */
+  metrics: ExchangeMetrics;
   /** Ancestors of consumedNodeId (and of outputNodeId's parents), at least `upstream.depth` levels up. */
   lineage: LineageSlice;
 }
@@ -94,7 +96,7 @@ export function computeExchangeDistribution(input: DistributionInput): Distribut
  * material of the distribution, exposed so the conservation of points can be checked.
  */
 export function computeAwardParts(input: DistributionInput): AwardPart[] {
-  const { contract, report, factors } = input;
+  const { contract, metrics } = input;
   const problems = validateContractTerms(contract);
   if (problems.length > 0) {
     throw new DvctError('INVALID_INCENTIVE_TERMS', `Contract ${contract.id} is not valid: ${problems.join('; ')}`, { problems });
@@ -103,9 +105,9 @@ export function computeAwardParts(input: DistributionInput): AwardPart[] {
 
   spread(
     {
-      payerId: report.dataConsumerId,
-      recipientId: report.dataProviderId,
-      amount: awardUnits(contract.incentiveForDataProvider, factors.dataProvider, 'incentiveForDataProvider', 'factors.dataProvider'),
+      payerId: input.report.dataConsumerId,
+      recipientId: input.report.dataProviderId,
+      amount: awardUnits(metrics.dataProvider, 'metrics.dataProvider'),
       reason: 'data-provider',
       nodeId: input.consumedNodeId,
       depth: 0,
@@ -114,13 +116,13 @@ export function computeAwardParts(input: DistributionInput): AwardPart[] {
     context,
   );
 
-  const aiTerm = contract.extraIncentiveForAIProvider;
-  if (report.dataConsumerIsAIProvider && aiTerm) {
+  // The report and the contract must both grant the AI award; metrics only size it.
+  if (metrics.aiProvider && input.report.dataConsumerIsAIProvider && contract.extraIncentiveForAIProvider) {
     spread(
       {
         payerId: contract.orchestratorId,
-        recipientId: report.dataConsumerId,
-        amount: awardUnits(aiTerm, factors.aiProvider, 'extraIncentiveForAIProvider', 'factors.aiProvider'),
+        recipientId: input.report.dataConsumerId,
+        amount: awardUnits(metrics.aiProvider, 'metrics.aiProvider'),
         reason: 'ai-provider',
         nodeId: input.outputNodeId,
         depth: 0,
@@ -133,8 +135,8 @@ export function computeAwardParts(input: DistributionInput): AwardPart[] {
 }
 
 /** numPoints × factor in base units, rounded down. */
-function awardUnits(term: IncentiveTerm, factor: number, termLabel: string, factorLabel: string): bigint {
-  return applyPpm(pointsToUnits(term.numPoints, `${termLabel}.numPoints`), factorToPpm(factor, factorLabel));
+function awardUnits(metric: AwardMetric, label: string): bigint {
+  return applyPpm(pointsToUnits(metric.numPoints, `${label}.numPoints`), factorToPpm(metric.factor, `${label}.factor`));
 }
 
 function upstreamRule(contract: UseCaseContract): UpstreamRule | null {

@@ -30,11 +30,9 @@ export type DetectionRule =
 
 /** Rules a contract can add so that a report is refused at verification (the feedback step). */
 export type ValidationRuleId =
-  /** The report's incentive terms must equal the contract's (no lower numPoints or other factor). */
-  | 'reported-terms-match-contract'
-  /** A consumer may say it is an AI provider only when the contract gives it that role. */
-  | 'ai-provider-role-required';
-export const VALIDATION_RULES = ['reported-terms-match-contract', 'ai-provider-role-required'] as const satisfies readonly ValidationRuleId[];
+  /** The report's incentive terms must equal the contract's (no lower numPoints, no other factor). */
+  'reported-terms-match-contract';
+export const VALIDATION_RULES = ['reported-terms-match-contract'] as const satisfies readonly ValidationRuleId[];
 
 /** The metrics the distribution is computed from: per award, points and factor. */
 export interface AwardMetric {

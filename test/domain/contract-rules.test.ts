@@ -107,7 +107,7 @@ describe('checkExchangeAgainstContract', () => {
     });
   });
 
-  it('INCENTIVE_TERMS_MISMATCH naming the field and both values', () => {
+  it('INCENTIVE_TERMS_MISMATCH when a report grants more points than the contract, naming the field and both values', () => {
     const result = check({ report: { incentiveForDataProvider: { numPoints: 10, factor: 1, factorCheck: false } } });
     expect(result).toMatchObject({
       ok: false,
@@ -117,13 +117,26 @@ describe('checkExchangeAgainstContract', () => {
     });
     expect(check({ report: { extraIncentiveForAIProvider: { numPoints: 10, factor: 0.5, factorCheck: true } } })).toMatchObject({
       code: 'INCENTIVE_TERMS_MISMATCH',
+      details: { mismatches: [{ field: 'extraIncentiveForAIProvider.factorCheck', reported: true, contract: false }] },
+    });
+  });
+
+  it('accepts lower points or another factor: allocated as reported, then detection compares with the contract', () => {
+    expect(check({ report: { extraIncentiveForAIProvider: { numPoints: 8, factor: 0.5, factorCheck: false } } })).toEqual({ ok: true });
+  });
+
+  it('refuses any difference once the contract carries the rule reported-terms-match-contract', () => {
+    const contract = makeContract({ validationRules: ['reported-terms-match-contract'] });
+    expect(check({ contract, report: { extraIncentiveForAIProvider: { numPoints: 8, factor: 0.5, factorCheck: false } } })).toMatchObject({
+      code: 'INCENTIVE_TERMS_MISMATCH',
       details: {
         mismatches: [
-          { field: 'extraIncentiveForAIProvider.factor', reported: 0.5, contract: 1 },
-          { field: 'extraIncentiveForAIProvider.factorCheck', reported: true, contract: false },
+          { field: 'extraIncentiveForAIProvider.numPoints', reported: 8, contract: 10, rule: 'reported-terms-match-contract' },
+          { field: 'extraIncentiveForAIProvider.factor', reported: 0.5, contract: 1, rule: 'reported-terms-match-contract' },
         ],
       },
     });
+    expect(check({ contract, report: { extraIncentiveForAIProvider: { numPoints: 10, factor: 1, factorCheck: false } } })).toEqual({ ok: true });
   });
 
   it('INCENTIVE_TERMS_MISMATCH when the report carries terms the contract does not have', () => {

@@ -1,3 +1,4 @@
+import { DEFAULT_REVIEW_POLICY } from '../../domain/incidents';
 import type { ExchangeReport, UseCaseContract } from '../../domain/types';
 
 /** A valid contract from the design document's example: 5 points to the provider, 10 extra to an AI provider, factor 1. */
@@ -18,6 +19,8 @@ export function makeContract(overrides: Partial<UseCaseContract> = {}): UseCaseC
     upstream: null,
     rewardPool: null,
     verificationWindowSeconds: 86_400,
+    review: DEFAULT_REVIEW_POLICY,
+    validationRules: [],
     ...overrides,
   };
 }

@@ -10,6 +10,7 @@ import {
   expectedPerRecipient,
   type LineageSlice,
 } from '../../domain/incentives';
+import type { ExchangeMetrics } from '../../domain/incidents';
 import type { AwardPart, UpstreamShare } from '../../domain/types';
 import { E18, makeContract, makeReport } from './fixtures';
 
@@ -30,7 +31,7 @@ function input(options: {
   numPoints?: number;
 }): DistributionInput {
   const graph: Graph = { C: ['prov', []], OUT: ['cons', ['C']], ...options.graph };
-  return {
+  const args: DistributionInput = {
     contract: makeContract({
       upstream: options.upstream ?? null,
       incentiveForDataProvider: { numPoints: options.numPoints ?? 5, factor: 1, factorCheck: false },
@@ -38,8 +39,18 @@ function input(options: {
     report: makeReport({ dataConsumerIsAIProvider: options.aiProvider ?? false }),
     consumedNodeId: 'C',
     outputNodeId: 'OUT',
-    factors: options.factors ?? { dataProvider: 1, aiProvider: 1 },
+    metrics: { dataProvider: { numPoints: 0, factor: 1 }, aiProvider: null },
     lineage: lineage(graph),
+  };
+  return { ...args, metrics: metricsWith(args, options.factors ?? { dataProvider: 1, aiProvider: 1 }) };
+}
+
+/** The contract's points with the given factors, an AI award when the report says so. */
+function metricsWith(args: DistributionInput, factors: { dataProvider: number; aiProvider: number }): ExchangeMetrics {
+  const ai = args.contract.extraIncentiveForAIProvider;
+  return {
+    dataProvider: { numPoints: args.contract.incentiveForDataProvider.numPoints, factor: factors.dataProvider },
+    aiProvider: ai && args.report.dataConsumerIsAIProvider ? { numPoints: ai.numPoints, factor: factors.aiProvider } : null,
   };
 }
 
@@ -99,7 +110,7 @@ describe('factors', () => {
 
   it('rejects invalid effective factors and invalid contracts', () => {
     expect(() => computeExchangeDistribution(input({ factors: { dataProvider: 1.5, aiProvider: 1 } }))).toThrow(
-      expect.objectContaining({ code: 'VALIDATION_FAILED', message: expect.stringContaining('factors.dataProvider') }),
+      expect.objectContaining({ code: 'VALIDATION_FAILED', message: expect.stringContaining('metrics.dataProvider.factor') }),
     );
     const broken = input({ upstream: { share: 0.2, depth: 0 } });
     expect(() => computeExchangeDistribution(broken)).toThrow(DvctError);
@@ -268,7 +279,7 @@ describe('properties over random lineage graphs and terms', () => {
       factors: { dataProvider: c.providerPpm / 1e6, aiProvider: c.aiPpm / 1e6 },
     });
     args.contract = { ...args.contract, extraIncentiveForAIProvider: { numPoints: c.aiPoints, factor: 1, factorCheck: false } };
-    return args;
+    return { ...args, metrics: metricsWith(args, { dataProvider: c.providerPpm / 1e6, aiProvider: c.aiPpm / 1e6 }) };
   }
 
   function flooredAwards(c: Case): bigint {
