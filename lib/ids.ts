@@ -41,9 +41,7 @@ export function settlementIdFor(contractId: string, round: string): string {
   return `st-${digest([contractId, round])}`;
 }
 
-export function exchangeWorkflowId(exchangeId: string): string {
-  return `exchange-${exchangeId}`;
-}
+export { exchangeWorkflowId, incidentWorkflowId } from '../domain/workflow-ids';
 
 export function settlementWorkflowId(settlementId: string): string {
   return `settlement-${settlementId}`;
