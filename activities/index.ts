@@ -1,6 +1,8 @@
 import { contractActivities } from './contracts';
 import type { ActivityDeps } from './deps';
 import { withNamedFailures } from './failures';
+import { incidentActivities } from './incidents';
+import { reconciliationActivities } from './reconciliation';
 import { nodeActivities } from './nodes';
 import { notificationActivities } from './notifications';
 import { outcomeActivities } from './outcome';
@@ -18,6 +20,8 @@ export function createActivities(deps: ActivityDeps) {
     ...pointActivities(deps),
     ...notificationActivities(deps),
     ...outcomeActivities(deps),
+    ...incidentActivities(deps),
+    ...reconciliationActivities(deps),
   });
 }
 

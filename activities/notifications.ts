@@ -6,6 +6,9 @@ import type { ActivityDeps } from './deps';
 
 export const DISTRIBUTION_NOTIFICATION = 'distribution-allocated';
 export const REVOCATION_NOTIFICATION = 'allocation-revoked';
+export const INCIDENT_ESCALATED_NOTIFICATION = 'incident-escalated';
+/** 'incident-resolved' or 'incident-dismissed'. */
+export const incidentNotificationKind = (status: string) => `incident-${status}`;
 
 /** What the workflow needs to deliver what was recorded: one webhook activity per receiver. */
 export interface RecordedNotifications {
@@ -113,6 +116,59 @@ export function notificationActivities({ store, instance, outgoingTimeoutMs }: A
         reason: args.reason,
         revoked,
         statusUrl: statusUrl(args.exchangeId),
+      }));
+    },
+
+    /**
+     * The notification step of an incident: every participant of the exchange (and the one who
+     * disputed) is told the error, its cause, the decision and the correction, with the transactions.
+     */
+    async notifyIncident(args: { incidentId: string; outcome: 'resolved' | 'dismissed' }): Promise<RecordedNotifications> {
+      const incident = await store.getIncident(args.incidentId);
+      if (!incident) throw new DvctError('NOT_FOUND', `No incident ${args.incidentId}`);
+      const subject = await subjectOf(incident.exchangeId);
+      const events = await store.listIncidentEvents(incident.id);
+      const concerned = subject.concerned(incident.findings);
+      if (incident.dispute && !concerned.includes(incident.dispute.participantId)) concerned.push(incident.dispute.participantId);
+      const recorded = await record(incident.id, incidentNotificationKind(args.outcome), concerned, (id) => ({
+        incidentId: incident.id,
+        exchangeId: incident.exchangeId,
+        usecaseContractId: subject.exchange.usecaseContractId,
+        role: subject.roleOf(id),
+        status: args.outcome,
+        source: incident.source,
+        rule: incident.rule,
+        cause: incident.cause,
+        findings: incident.findings,
+        yourFindings: incident.findings.filter((f) => f.payerId === id || f.recipientId === id),
+        decision: incident.decision,
+        timeline: events.map((e) => ({ step: e.step, summary: e.summary, txHashes: e.txHashes, at: e.at.toISOString() })),
+        statusUrl: `${instance.publicUrl}/v1/incidents/${incident.id}`,
+      }));
+      await store.appendIncidentEvent({
+        incidentId: incident.id,
+        key: 'notification',
+        step: 'notification',
+        summary: `Notified ${concerned.length} participant(s): ${concerned.join(', ')}`,
+        details: { participants: concerned, notificationIds: recorded.notificationIds },
+        txHashes: [],
+      });
+      return recorded;
+    },
+
+    /** The review deadline passed: the orchestrator hears of it (operators through the log and the incidents list). */
+    async notifyEscalation(args: { incidentId: string; fallback: string }): Promise<RecordedNotifications> {
+      const incident = await store.getIncident(args.incidentId);
+      if (!incident) throw new DvctError('NOT_FOUND', `No incident ${args.incidentId}`);
+      const subject = await subjectOf(incident.exchangeId);
+      const contract = await store.getContract(subject.exchange.usecaseContractId);
+      return record(incident.id, INCIDENT_ESCALATED_NOTIFICATION, contract ? [contract.orchestratorId] : [], () => ({
+        incidentId: incident.id,
+        exchangeId: incident.exchangeId,
+        cause: incident.cause,
+        reviewDeadline: incident.reviewDeadline?.toISOString() ?? null,
+        fallback: args.fallback,
+        statusUrl: `${instance.publicUrl}/v1/incidents/${incident.id}`,
       }));
     },
 

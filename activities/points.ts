@@ -1,10 +1,15 @@
 import type { Address } from 'viem';
+import type { DistributionBasis } from '../db/records';
+import { findDiscrepancies } from '../domain/correction';
 import { DvctError } from '../domain/errors';
+import { INCIDENT_ROUND_INITIAL } from '../domain/incidents';
 import type { Distribution, Units } from '../domain/types';
+import { chainSubjectOf } from '../domain/workflow-ids';
 import { hashRecord } from '../lib/record-hash';
 import type { DetectionResult } from '../workflows/definitions';
 import type { ActivityDeps } from './deps';
 import { whileHeartbeating } from './failures';
+import { dueDistribution } from './incident-position';
 
 /** Steps 4, 5 and 7 on the chain: allocate, read back and compare, release; and revocation. */
 export function pointActivities({ store, ledger }: ActivityDeps) {
@@ -28,6 +33,8 @@ export function pointActivities({ store, ledger }: ActivityDeps) {
       holdSeconds: number;
       contractId: string | null;
       nodeIds: string[];
+      /** What an exchange's distribution was computed from (none for a pool settlement). */
+      basis?: DistributionBasis;
     }): Promise<{ txHash: string | null; releaseAt: string; alreadyAllocated: boolean }> {
       const { subjectId, distribution } = args;
       const wallets = await walletsOf(distribution.lines.flatMap((l) => [l.payerId, l.recipientId]));
@@ -61,6 +68,7 @@ export function pointActivities({ store, ledger }: ActivityDeps) {
       });
       await store.updateExchange(subjectId, {
         distribution,
+        ...(args.basis ? { basis: args.basis } : {}),
         releaseAt,
         ...(result.txHash ? { allocationTxHash: result.txHash } : {}),
       });
@@ -91,35 +99,51 @@ export function pointActivities({ store, ledger }: ActivityDeps) {
         ok: e.linesOk && e.expected === e.onChain,
       }));
       const totalOnChain = recipients.reduce((sum, r) => sum + BigInt(r.onChain), 0n).toString();
+      // The allocation followed the reported metrics; the contract's own metrics may make something else due.
+      const exchange = await store.getExchange(subjectId);
+      const contract = exchange ? await store.getContract(exchange.usecaseContractId) : null;
+      const againstContract =
+        exchange?.basis && contract
+          ? findDiscrepancies(
+              distribution.lines.map((l) => ({ ...l, round: INCIDENT_ROUND_INITIAL, status: 'allocated' as const })),
+              dueDistribution(exchange, contract).lines,
+              contract.review.tolerancePoints,
+            )
+          : [];
       const detection: DetectionResult = {
-        ok: recipients.every((r) => r.ok) && totalOnChain === distribution.totalDue,
+        ok: recipients.every((r) => r.ok) && totalOnChain === distribution.totalDue && againstContract.length === 0,
         checkedAt: new Date().toISOString(),
         totalDue: distribution.totalDue,
         totalOnChain,
         recipients,
+        againstContract,
       };
       await store.updateExchange(subjectId, { detection });
       return detection;
     },
 
-    async releaseAllocations(args: { subjectId: string }): Promise<{ txHash: string | null }> {
-      const held = (await store.getAllocations(args.subjectId)).filter((a) => a.status === 'allocated');
+    /**
+     * Pays out every held line of the subject — all rounds, or only `round` (a standalone
+     * incident's correction) — once its window has ended; the exchange is completed unless only a
+     * round was asked for.
+     */
+    async releaseAllocations(args: { subjectId: string; round?: string }): Promise<{ txHash: string | null }> {
+      const held = (await store.getAllocations(args.subjectId)).filter((a) => a.status === 'allocated' && (args.round === undefined || a.round === args.round));
       let txHash: string | null = null;
-      if (held.length > 0) {
-        const wallets = await walletsOf(held.flatMap((a) => [a.payerId, a.recipientId]));
-        const keys = held.map((a) => ({ payer: wallets.get(a.payerId)!, recipient: wallets.get(a.recipientId)! }));
-        const result = await whileHeartbeating(() => ledger.release(args.subjectId, keys));
-        txHash = result.txHash;
+      const wallets = await walletsOf(held.flatMap((a) => [a.payerId, a.recipientId]));
+      for (const round of [...new Set(held.map((a) => a.round))]) {
+        const lines = held.filter((a) => a.round === round);
+        const keys = lines.map((a) => ({ payer: wallets.get(a.payerId)!, recipient: wallets.get(a.recipientId)! }));
+        const result = await whileHeartbeating(() => ledger.release(chainSubjectOf(args.subjectId, round), keys));
+        txHash = result.txHash ?? txHash;
         // Only what the chain paid out: a line revoked since the read stays for its revocation to record.
         const paid = new Set([...result.released, ...result.alreadyReleased].map(keyText));
-        const releasedLines = held.filter((_, i) => paid.has(keyText(keys[i]!)));
-        await store.markAllocationsReleased(args.subjectId, releasedLines.map((a) => ({ payerId: a.payerId, recipientId: a.recipientId })), txHash);
+        const releasedLines = lines.filter((_, i) => paid.has(keyText(keys[i]!)));
+        await store.markAllocationsReleased(args.subjectId, releasedLines.map((a) => ({ round, payerId: a.payerId, recipientId: a.recipientId })), result.txHash);
       }
-      await store.updateExchange(args.subjectId, {
-        status: 'completed',
-        stage: 'completed',
-        ...(txHash ? { releaseTxHash: txHash } : {}),
-      });
+      if (args.round === undefined) {
+        await store.updateExchange(args.subjectId, { status: 'completed', stage: 'completed', ...(txHash ? { releaseTxHash: txHash } : {}) });
+      }
       return { txHash };
     },
 

@@ -61,6 +61,10 @@ const schema = z.object({
   OUTGOING_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   /** How many ancestor levels a prevRoot update travels at most. */
   PREVROOT_MAX_DEPTH: z.coerce.number().int().positive().max(1_000).default(64),
+  /** How often the reconciliation Schedule compares database and chain; 0 leaves the Schedule paused. */
+  RECONCILIATION_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(300),
+  /** How far back (by allocation time) the reconciliation looks. */
+  RECONCILIATION_LOOKBACK_SECONDS: z.coerce.number().int().positive().default(7 * 86_400),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -88,6 +92,7 @@ export interface Config {
   qualityCheckUrl: string | undefined;
   outgoingTimeoutMs: number;
   prevRootMaxDepth: number;
+  reconciliation: { intervalSeconds: number; lookbackSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -137,5 +142,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     qualityCheckUrl: e.DVCT_QUALITY_CHECK_URL,
     outgoingTimeoutMs: e.OUTGOING_TIMEOUT_MS,
     prevRootMaxDepth: e.PREVROOT_MAX_DEPTH,
+    reconciliation: { intervalSeconds: e.RECONCILIATION_INTERVAL_SECONDS, lookbackSeconds: e.RECONCILIATION_LOOKBACK_SECONDS },
   };
 }

@@ -1,3 +1,4 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { connectLedger } from '../chain/connect';
@@ -6,6 +7,7 @@ import { migrateToLatest, openOrm } from '../db/orm';
 import { createStore } from '../db/store';
 import { createLogger } from '../lib/logger';
 import { createDvctWorker } from './create-worker';
+import { ensureReconciliationSchedule } from './reconciliation-schedule';
 import { temporalLogger } from './temporal-logger';
 
 /**
@@ -37,13 +39,26 @@ async function main(): Promise<void> {
       log,
     }),
   });
-  log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, temporal: config.temporal.address }, 'worker started');
+  const scheduleId = await withClient(config.temporal, (client) =>
+    ensureReconciliationSchedule(client, { taskQueue: config.temporal.taskQueue, ...config.reconciliation }),
+  );
+  log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, temporal: config.temporal.address, scheduleId }, 'worker started');
   try {
     await worker.run(); // resolves after a shutdown signal, once in-flight tasks are done
   } finally {
     await connection.close();
     await orm.close();
     log.info('worker stopped');
+  }
+}
+
+/** A short-lived client connection, for the start-up calls the worker's native connection cannot make. */
+async function withClient<T>(temporal: { address: string; namespace: string }, work: (client: Client) => Promise<T>): Promise<T> {
+  const connection = await Connection.connect({ address: temporal.address });
+  try {
+    return await work(new Client({ connection, namespace: temporal.namespace }));
+  } finally {
+    await connection.close();
   }
 }
 

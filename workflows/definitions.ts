@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ErrorCode } from '../domain/errors';
-import type { Decided, IncidentSource, IncidentStatus, ReviewDecision } from '../domain/incidents';
+import type { Decided, Finding, IncidentSource, IncidentStatus, ReviewDecision } from '../domain/incidents';
 import type { Distribution, ExchangeReport, ExchangeStage, Units } from '../domain/types';
 
 /**
@@ -57,6 +57,8 @@ export interface DetectionResult {
   totalDue: Units;
   totalOnChain: Units;
   recipients: { recipientId: string; expected: Units; onChain: Units; ok: boolean }[];
+  /** For an exchange: what was allocated against what the contract's own metrics make due. */
+  againstContract: Finding[];
 }
 
 export interface PrevRootHop {

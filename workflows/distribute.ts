@@ -1,10 +1,13 @@
-import { sleep } from '@temporalio/workflow';
+import { condition } from '@temporalio/workflow';
 import { unitsToPoints } from '../domain/amounts';
+import type { DistributionBasis } from '../db/records';
+import { detectionIncidentId } from '../domain/workflow-ids';
 import type { Distribution } from '../domain/types';
 import type { DetectionResult } from './definitions';
 import { act } from './activities';
+import type { IncidentQueue } from './incident-queue';
 import { deliverNotifications } from './notify';
-import { permanentFailure, type RunState } from './run-state';
+import type { RunState } from './run-state';
 
 export interface DistributionOutcome {
   totalDue: string;
@@ -17,52 +20,65 @@ export interface DistributionOutcome {
 /**
  * The second half of every distribution (an exchange or a pool settlement): allocate on chain,
  * read the chain back and compare with what is due, notify, wait out the verification window,
- * release. A mismatch stops here, with the allocations still held and revocable.
+ * release. A mismatch, or an incident raised during the window, is handled by an incident run
+ * (rollback, review, correction, re-distribution) before anything is released.
  */
 export async function distributeAndRelease(
   run: RunState,
-  args: { subjectId: string; distribution: Distribution; holdSeconds: number; contractId: string | null; nodeIds: string[] },
+  incidents: IncidentQueue,
+  args: { subjectId: string; distribution: Distribution; holdSeconds: number; contractId: string | null; nodeIds: string[]; basis?: DistributionBasis },
 ): Promise<DistributionOutcome> {
   const { subjectId, distribution } = args;
   run.progress.distribution = distribution;
 
   const allocation = await act.allocatePoints.executeWithOptions(
     { summary: `allocate ${unitsToPoints(distribution.totalDue)} points in ${distribution.lines.length} line(s)` },
-    [{ subjectId, distribution, holdSeconds: args.holdSeconds, contractId: args.contractId, nodeIds: args.nodeIds }],
+    [{ subjectId, distribution, holdSeconds: args.holdSeconds, contractId: args.contractId, nodeIds: args.nodeIds, ...(args.basis ? { basis: args.basis } : {}) }],
   );
   run.progress.allocation = { txHash: allocation.txHash, releaseAt: allocation.releaseAt };
 
-  // Detection: the chain must hold, per recipient and in total, exactly what is due.
-  run.enter('verifying-distribution', `Reading allocations of tx \`${allocation.txHash ?? 'earlier attempt'}\` back from the chain.`);
+  // Detection: the chain must hold, per line and in total, what was allocated — and that must be
+  // what the contract's own metrics make due. A difference opens an incident, handled right here.
+  run.enter('verifying-distribution', `Reading allocations of tx \`${allocation.txHash ?? 'earlier attempt'}\` back from the chain and recomputing from the contract.`);
   const detection = await act.verifyDistribution.executeWithOptions(
-    { summary: 'compare chain with the distribution due' },
+    { summary: 'compare chain and contract with the distribution' },
     [{ subjectId, distribution }],
   );
   run.progress.detection = detection;
   if (!detection.ok) {
-    const wrong = detection.recipients.filter((r) => !r.ok).map((r) => `${r.recipientId}: expected ${r.expected}, chain ${r.onChain}`);
-    const failure = {
-      code: 'DISTRIBUTION_MISMATCH',
-      message: `The chain holds ${detection.totalOnChain} units where ${detection.totalDue} are due (${wrong.join('; ')})`,
-      details: detection,
-    };
-    run.progress.error = { code: failure.code, message: failure.message };
-    run.enter('mismatch-detected', `**Mismatch** — ${failure.message}. Allocations stay held and revocable.`);
-    await act.markExchangeOutcome({ exchangeId: subjectId, status: 'mismatch-detected', error: failure });
-    throw permanentFailure(failure);
+    run.enter('mismatch-detected', `**Mismatch** — ${describeMismatch(detection)}. An incident corrects it before anything is released.`);
+    await incidents.raise(detectionIncidentId(subjectId), 'detection');
   }
+  await incidents.drain();
 
   run.enter('notifying', `Notifying the ${new Set(distribution.lines.flatMap((l) => [l.payerId, l.recipientId])).size} participant(s) concerned.`);
   const notified = await notifyEveryone(subjectId);
 
-  run.enter('verification-window', `Allocations are revocable until **${allocation.releaseAt}** (${args.holdSeconds}s window).`);
-  await sleep(args.holdSeconds * 1000, { summary: `verification window (${args.holdSeconds}s) before release` });
+  // The window: revocable until the latest release time of every round; incidents raised meanwhile
+  // (a dispute, the reconciliation) are handled first, and may extend it with their corrections.
+  let releaseAt = allocation.releaseAt;
+  for (;;) {
+    if (incidents.latestReleaseAt && incidents.latestReleaseAt > releaseAt) releaseAt = incidents.latestReleaseAt;
+    run.enter('verification-window', `Allocations are revocable until **${releaseAt}** (${args.holdSeconds}s window). Disputes and reconciliation incidents are handled before release.`);
+    const remaining = Date.parse(releaseAt) - Date.now();
+    const raised = incidents.pending || (remaining > 0 && (await condition(() => incidents.pending, remaining)));
+    if (!raised) break;
+    await incidents.drain();
+  }
 
   run.enter('releasing', 'Releasing the allocations to the recipients\' wallets.');
   const release = await act.releaseAllocations.executeWithOptions({ summary: 'release allocations' }, [{ subjectId }]);
+  // Raised while releasing: the lines are paid out now, so these incidents release their own corrections.
+  await incidents.drain(true);
 
   run.enter('completed', `Released in tx \`${release.txHash ?? 'an earlier attempt'}\`.`);
   return { totalDue: distribution.totalDue, allocationTxHash: allocation.txHash, releaseTxHash: release.txHash, detection, notified };
+}
+
+function describeMismatch(detection: DetectionResult): string {
+  const chain = detection.recipients.filter((r) => !r.ok).map((r) => `${r.recipientId}: allocated ${unitsToPoints(r.expected)}, chain ${unitsToPoints(r.onChain)}`);
+  const contract = detection.againstContract.map((f) => `${f.payerId} → ${f.recipientId}: allocated ${unitsToPoints(f.held)}, contract ${unitsToPoints(f.due)}`);
+  return [...chain, ...contract].join('; ');
 }
 
 /** Records a notification per participant concerned, then delivers each webhook on its own retries. */

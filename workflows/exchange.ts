@@ -1,9 +1,12 @@
 import { CancellationScope, executeChild, isCancellation, workflowInfo } from '@temporalio/workflow';
+import type { DistributionBasis } from '../db/records';
+import { reportedMetrics } from '../domain/correction';
 import { computeExchangeDistribution, type LineageSlice } from '../domain/incentives';
 import type { IncentiveTerm } from '../domain/types';
 import { PREVROOT_WORKFLOW, type ExchangeWorkflowInput } from './definitions';
 import { distributeAndRelease, type DistributionOutcome } from './distribute';
 import { act } from './activities';
+import { IncidentQueue } from './incident-queue';
 import type { PrevRootResult } from './prevroot';
 import { RunState, failureOf, permanentFailure } from './run-state';
 
@@ -22,6 +25,7 @@ export interface ExchangeResult extends DistributionOutcome {
 export async function exchangeWorkflow(input: ExchangeWorkflowInput): Promise<ExchangeResult> {
   const { exchangeId, report } = input;
   const run = new RunState(exchangeId);
+  const incidents = new IncidentQueue(run, exchangeId);
 
   // 1. verifyContract — a contract that does not hold rejects the exchange; nothing is allocated.
   run.enter('verifying-contract', `Checking \`${report.usecaseContractId}\` is in force and binds \`${report.dataProviderId}\` and \`${report.dataConsumerId}\`.`);
@@ -59,13 +63,16 @@ export async function exchangeWorkflow(input: ExchangeWorkflowInput): Promise<Ex
       run.progress.prevRootHops = prevRoot.hops;
     }
 
-    // 4. allocatePoints — the distribution is a pure function of contract, input and lineage.
-    run.enter('allocating-points', 'Computing the distribution from the contract and allocating it on chain in one transaction.');
-    const factors = {
-      dataProvider: await effectiveFactor(contract.incentiveForDataProvider, 'incentiveForDataProvider', report),
-      aiProvider: contract.extraIncentiveForAIProvider && report.dataConsumerIsAIProvider
-        ? await effectiveFactor(contract.extraIncentiveForAIProvider, 'extraIncentiveForAIProvider', report)
-        : 1,
+    // 4. allocatePoints — the distribution is a pure function of contract, metrics and lineage.
+    // The metrics are the connector's (within the contract's bounds); detection checks them.
+    run.enter('allocating-points', 'Computing the distribution from the reported metrics and allocating it on chain in one transaction.');
+    const qualityFactors = {
+      ...(contract.incentiveForDataProvider.factorCheck
+        ? { dataProvider: await qualityFactor(contract.incentiveForDataProvider, 'incentiveForDataProvider', report) }
+        : {}),
+      ...(contract.extraIncentiveForAIProvider?.factorCheck && report.dataConsumerIsAIProvider
+        ? { aiProvider: await qualityFactor(contract.extraIncentiveForAIProvider, 'extraIncentiveForAIProvider', report) }
+        : {}),
     };
     const lineage: LineageSlice = contract.upstream
       ? await act.loadUpstreamLineage.executeWithOptions(
@@ -73,22 +80,17 @@ export async function exchangeWorkflow(input: ExchangeWorkflowInput): Promise<Ex
           [{ nodeIds: [nodes.consumedNodeId, nodes.outputNodeId], depth: contract.upstream.depth }],
         )
       : { nodes: {} };
-    const distribution = computeExchangeDistribution({
-      contract,
-      report,
-      consumedNodeId: nodes.consumedNodeId,
-      outputNodeId: nodes.outputNodeId,
-      factors,
-      lineage,
-    });
+    const basis: DistributionBasis = { metrics: reportedMetrics(contract, report, qualityFactors), qualityFactors, lineage, ...nodes };
+    const distribution = computeExchangeDistribution({ contract, report, ...nodes, metrics: basis.metrics, lineage });
 
     // 5–7. verifyDistribution, notify, release — shared with pool settlements.
-    const outcome = await distributeAndRelease(run, {
+    const outcome = await distributeAndRelease(run, incidents, {
       subjectId: exchangeId,
       distribution,
       holdSeconds: contract.verificationWindowSeconds,
       contractId: report.contractId,
       nodeIds: [nodes.consumedNodeId, nodes.outputNodeId],
+      basis,
     });
     return { exchangeId, ...nodes, prevRootHops: run.progress.prevRootHops, ...outcome };
   } catch (err) {
@@ -96,13 +98,12 @@ export async function exchangeWorkflow(input: ExchangeWorkflowInput): Promise<Ex
   }
 }
 
-/** The contract's factor, or — when the contract asks for a check — the data-quality service's. */
-async function effectiveFactor(
+/** The data-quality service's factor for a term whose contract asks for a check. */
+async function qualityFactor(
   term: IncentiveTerm,
   termName: 'incentiveForDataProvider' | 'extraIncentiveForAIProvider',
   report: ExchangeWorkflowInput['report'],
 ): Promise<number> {
-  if (!term.factorCheck) return term.factor;
   const { factor } = await act.checkDataQuality.executeWithOptions(
     { summary: `data-quality factor for ${termName}` },
     [{ dataId: report.dataId, dataProviderId: report.dataProviderId, usecaseContractId: report.usecaseContractId, termName, contractFactor: term.factor }],
@@ -110,17 +111,22 @@ async function effectiveFactor(
   return factor;
 }
 
-/** Records why the run stopped (unless detection already did) and returns the failure to throw. */
+/**
+ * Records why the run stopped and returns the failure to throw. A cancelled run first runs its
+ * compensation, even though it is being cancelled: every line it still holds goes back to its payer.
+ */
 export async function failRun(run: RunState, subjectId: string, err: unknown): Promise<Error> {
-  const cancelled = isCancellation(err);
-  const failure = cancelled ? { code: 'CANCELLED', message: 'The run was cancelled', details: null } : failureOf(err);
-  if (run.progress.stage !== 'mismatch-detected') {
-    run.progress.error = { code: failure.code, message: failure.message };
-    run.enter('failed', `Failed: **${failure.code}** — ${failure.message}\n\nRun \`${workflowInfo().workflowId}\`.`);
-    // Non-cancellable: a cancelled run must still leave its record in a final state.
-    await CancellationScope.nonCancellable(() =>
-      act.markExchangeOutcome({ exchangeId: subjectId, status: 'failed', error: failure }),
-    );
+  if (isCancellation(err)) {
+    await CancellationScope.nonCancellable(async () => {
+      run.enter('cancelled', 'Cancelled: rolling back every allocation still held.');
+      await act.rollbackExchange.executeWithOptions({ summary: 'compensation: revoke every held line' }, [{ exchangeId: subjectId, reason: 'the run was cancelled' }]);
+      await act.markExchangeOutcome({ exchangeId: subjectId, status: 'cancelled', error: { code: 'CANCELLED', message: 'The run was cancelled; held allocations were revoked', details: null } });
+    });
+    return err as Error;
   }
-  return cancelled ? (err as Error) : permanentFailure(failure);
+  const failure = failureOf(err);
+  run.progress.error = { code: failure.code, message: failure.message };
+  run.enter('failed', `Failed: **${failure.code}** — ${failure.message}\n\nRun \`${workflowInfo().workflowId}\`.`);
+  await act.markExchangeOutcome({ exchangeId: subjectId, status: 'failed', error: failure });
+  return permanentFailure(failure);
 }

@@ -4,3 +4,5 @@ export { prevRootUpdateWorkflow } from './prevroot';
 export { poolSettlementWorkflow } from './settlement';
 export { participantOnboardingWorkflow } from './onboarding';
 export { revocationWorkflow } from './revocation';
+export { incidentWorkflow } from './incident';
+export { reconciliationWorkflow } from './reconciliation';

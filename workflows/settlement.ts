@@ -3,6 +3,7 @@ import type { SettlementWorkflowInput } from './definitions';
 import { act } from './activities';
 import { distributeAndRelease, type DistributionOutcome } from './distribute';
 import { failRun } from './exchange';
+import { IncidentQueue } from './incident-queue';
 import { RunState, failureOf, permanentFailure } from './run-state';
 
 /**
@@ -12,6 +13,7 @@ import { RunState, failureOf, permanentFailure } from './run-state';
  */
 export async function poolSettlementWorkflow(input: SettlementWorkflowInput): Promise<DistributionOutcome & { settlementId: string }> {
   const run = new RunState(input.settlementId);
+  const incidents = new IncidentQueue(run, input.settlementId);
 
   run.enter('verifying-contract', `Checking \`${input.contractId}\` is in force and defines a reward pool.`);
   let contract;
@@ -30,7 +32,7 @@ export async function poolSettlementWorkflow(input: SettlementWorkflowInput): Pr
 
   try {
     run.enter('allocating-points', 'Splitting the pool by weight and allocating it on chain.');
-    const outcome = await distributeAndRelease(run, {
+    const outcome = await distributeAndRelease(run, incidents, {
       subjectId: input.settlementId,
       distribution: computePoolDistribution(contract),
       holdSeconds: contract.verificationWindowSeconds,

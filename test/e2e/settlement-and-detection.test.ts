@@ -1,12 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Address } from 'viem';
+import { unitsToPoints } from '../../domain/amounts';
+import { detectionIncidentId } from '../../domain/workflow-ids';
 import { settlementIdFor } from '../../lib/ids';
+import { expectBooksBalance } from '../support/books';
 import { deposit, registerMember, startStack, units, waitForExchange, type Member, type Stack } from '../support/stack';
 import { contractBody } from '../support/contract-body';
 
 /**
  * Pool settlement (largest remainder, total exact) and detection: a line revoked on chain behind
- * the DVCT's back between allocation and verification is found, named, and nothing is released.
+ * the DVCT's back between allocation and verification opens an incident; nothing is released until
+ * a reviewer decides, and the approved correction restores the line in the incident's round.
  */
 describe('pool settlement and detection', () => {
   let stack: Stack;
@@ -64,22 +68,44 @@ describe('pool settlement and detection', () => {
     expect(await stack.ledger.depositOf(o.wallet)).toBe(BigInt(units(200)));
   });
 
-  it('detects a line revoked behind its back, fails with DISTRIBUTION_MISMATCH and releases nothing', async () => {
+  it('detects a line revoked behind its back, releases nothing while a reviewer decides, and restores the line on approval', async () => {
     // The settlement id is the business key's: mark it before the run can reach allocation.
-    tamperedSubjects.add(settlementIdFor('uc-pool-tampered', 'r1'));
+    const settlementId = settlementIdFor('uc-pool-tampered', 'r1');
+    tamperedSubjects.add(settlementId);
     const res = await stack.request('POST', '/v1/contracts/uc-pool-tampered/settlements', { key: o.apiKey, body: { round: 'r1' } });
-    expect(tamperedSubjects.has(res.body.settlementId)).toBe(true);
-    const outcome = await waitForExchange(stack, res.body.settlementId, o.apiKey, (x) => x.status !== 'running');
-    expect(outcome.status).toBe('mismatch-detected');
-    expect(outcome.error.code).toBe('DISTRIBUTION_MISMATCH');
-    expect(outcome.detection.ok).toBe(false);
-    const wrong = outcome.detection.recipients.filter((r: any) => !r.ok);
-    expect(wrong).toEqual([{ recipientId: 'pool-a', expected: (10n ** 20n / 3n + 1n).toString(), onChain: '0', ok: false }]);
+    expect(res.body.settlementId).toBe(settlementId);
+
+    // The chain was changed outside the DVCT: who is right is a reviewer's call, not the automatic review's.
+    const incidentId = detectionIncidentId(settlementId);
+    let incident = await stack.db.store.getIncident(incidentId);
+    for (let i = 0; i < 200 && incident?.status !== 'awaiting-review'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      incident = await stack.db.store.getIncident(incidentId);
+    }
+    const third = 10n ** 20n / 3n;
+    expect(incident).toMatchObject({
+      status: 'awaiting-review',
+      rule: 'chain-matches-allocation',
+      findings: [{ payerId: 'pool-o', recipientId: 'pool-a', held: '0', due: (third + 1n).toString() }],
+    });
+    const progress = await stack.request('GET', `/v1/exchanges/${settlementId}`, { key: o.apiKey });
+    expect(progress.body.stage).toBe('handling-incident');
     // The other two lines stay held and revocable: nothing reached a wallet.
-    const held = await stack.db.store.getAllocations(res.body.settlementId);
+    const held = (await stack.db.store.getAllocations(settlementId)).filter((x) => x.recipientId !== 'pool-a');
     expect(held.every((x) => x.status === 'allocated')).toBe(true);
-    const err = await stack.client.workflow.getHandle(res.body.workflowId).result().catch((e) => e);
-    expect(err.cause?.type).toBe('DISTRIBUTION_MISMATCH');
+
+    const reviewed = await stack.request('POST', `/v1/exchanges/${settlementId}/review`, {
+      key: stack.operatorKey,
+      body: { decision: 'approve-correction', comment: 'The pool says pool-a is owed its share' },
+    });
+    expect(reviewed.status, JSON.stringify(reviewed.body)).toBe(200);
+    const done = await waitForExchange(stack, settlementId, o.apiKey, (x) => x.status === 'completed', 60_000);
+    expect(done.status).toBe('completed');
+    await expectBooksBalance(stack, settlementId, {
+      'pool-o>pool-a': unitsToPoints(third + 1n),
+      'pool-o>pool-b': unitsToPoints(third),
+      'pool-o>pool-c': unitsToPoints(third),
+    });
   });
 });
 

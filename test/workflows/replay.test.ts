@@ -4,6 +4,7 @@ import { Worker } from '@temporalio/worker';
 import type { WorkflowExecutionDescription } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detectionIncidentId, incidentWorkflowId } from '../../domain/workflow-ids';
 import { deposit, registerMember, startStack, waitForExchange, workflowBundle, type Stack } from '../support/stack';
 
 const HISTORIES = fileURLToPath(new URL('./histories', import.meta.url));
@@ -15,7 +16,9 @@ const History = temporal.api.history.v1.History;
  * Determinism guard: histories recorded from real runs (committed under ./histories) must replay
  * on today's workflow code. A change that would break open runs fails here, before a worker
  * meets it in production — then it needs `patched()` or a new workflow type.
- * `RECORD_HISTORIES=1 npm test -- test/workflows/replay.test.ts` records fresh ones.
+ * `RECORD_HISTORIES=1 npx vitest run test/workflows/replay.test.ts` records fresh ones (or
+ * `RECORD_HISTORIES=incident,…` only those named). exchange.history.pb predates incidents: it stays,
+ * proving runs started before them still replay.
  */
 describe('workflow histories replay on the current code', () => {
   let stack: Stack;
@@ -57,21 +60,36 @@ describe('workflow histories replay on the current code', () => {
     await waitForExchange(stack, ex.body.exchangeId, c.apiKey, (x) => x.status === 'completed');
     const st = await stack.request('POST', '/v1/contracts/uc-replay/settlements', { key: o.apiKey, body: { round: 'r' } });
     await waitForExchange(stack, st.body.settlementId, o.apiKey, (x) => x.status === 'completed');
+    // An AI award reported at factor 0.5 instead of 1: detection, an automatic incident, a correction.
+    const short = await stack.request('POST', '/v1/exchanges', {
+      key: c.apiKey,
+      body: {
+        dvctId: 'conn', usecaseContractId: 'uc-replay', contractId: 'dc', dataId: 'replay-data-short', dataProviderId: 'replay-p',
+        dataConsumerId: 'replay-c', dataConsumerIsAIProvider: true, extraIncentiveForAIProvider: { numPoints: 10, factor: 0.5, factorCheck: false },
+      },
+    });
+    await waitForExchange(stack, short.body.exchangeId, c.apiKey, (x) => x.status === 'completed');
 
     for (const [name, workflowId] of [
       ['exchange', ex.body.workflowId],
       ['prevroot', `prevroot-${ex.body.exchangeId}`],
       ['settlement', st.body.workflowId],
       ['onboarding', 'participant-replay-c'],
+      ['exchange-with-incident', short.body.workflowId],
+      ['incident', incidentWorkflowId(detectionIncidentId(short.body.exchangeId))],
     ] as const) {
       const handle = stack.client.workflow.getHandle(workflowId);
       const description: WorkflowExecutionDescription = await handle.describe();
       expect(description.status.name, workflowId).toBe('COMPLETED');
       fresh.push({ name, workflowId, history: await handle.fetchHistory() });
     }
-    if (process.env.RECORD_HISTORIES) {
+    // RECORD_HISTORIES=1 records all; a comma-separated list records those only (older ones stay, to prove compatibility).
+    const record = process.env.RECORD_HISTORIES;
+    if (record) {
       mkdirSync(HISTORIES, { recursive: true });
-      for (const h of fresh) writeFileSync(`${HISTORIES}/${h.name}.history.pb`, History.encode(h.history).finish());
+      for (const h of fresh) {
+        if (record === '1' || record.split(',').includes(h.name)) writeFileSync(`${HISTORIES}/${h.name}.history.pb`, History.encode(h.history).finish());
+      }
     }
   });
 
@@ -85,7 +103,14 @@ describe('workflow histories replay on the current code', () => {
 
   it('replays every committed history', async () => {
     const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.history.pb'));
-    expect(files.sort()).toEqual(['exchange.history.pb', 'onboarding.history.pb', 'prevroot.history.pb', 'settlement.history.pb']);
+    expect(files.sort()).toEqual([
+      'exchange-with-incident.history.pb',
+      'exchange.history.pb',
+      'incident.history.pb',
+      'onboarding.history.pb',
+      'prevroot.history.pb',
+      'settlement.history.pb',
+    ]);
     for (const file of files) {
       const history = History.decode(readFileSync(`${HISTORIES}/${file}`));
       await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);

@@ -1,0 +1,31 @@
+import { expect } from 'vitest';
+import type { Address } from 'viem';
+import { pointsToUnits } from '../../domain/amounts';
+import { chainSubjectOf } from '../../domain/workflow-ids';
+import type { Stack } from './stack';
+
+/**
+ * The books of one exchange balance: every allocation the database records, in every round, is
+ * on chain with the same status and amount, and what stands per (payer, recipient) — allocated or
+ * released, all rounds — is exactly `standing` (points; pairs left out stand at zero).
+ */
+export async function expectBooksBalance(stack: Stack, exchangeId: string, standing: Record<string, number | string>): Promise<void> {
+  const rows = await stack.db.store.getAllocations(exchangeId);
+  const wallets = new Map((await stack.db.store.getParticipants([...new Set(rows.flatMap((r) => [r.payerId, r.recipientId]))])).map((p) => [p.id, p.walletAddress as Address]));
+  const totals = new Map<string, bigint>();
+  for (const row of rows) {
+    const [state] = await stack.ledger.readAllocations(chainSubjectOf(exchangeId, row.round), [
+      { payer: wallets.get(row.payerId)!, recipient: wallets.get(row.recipientId)! },
+    ]);
+    expect({ round: row.round, pair: `${row.payerId}>${row.recipientId}`, status: state!.status, amount: state!.amount.toString() }).toEqual({
+      round: row.round,
+      pair: `${row.payerId}>${row.recipientId}`,
+      status: row.status,
+      amount: row.amount,
+    });
+    if (row.status !== 'revoked') totals.set(`${row.payerId}>${row.recipientId}`, (totals.get(`${row.payerId}>${row.recipientId}`) ?? 0n) + BigInt(row.amount));
+  }
+  const expected = Object.fromEntries(Object.entries(standing).map(([pair, points]) => [pair, pointsToUnits(points).toString()]));
+  const actual = Object.fromEntries([...totals].filter(([, amount]) => amount > 0n).map(([pair, amount]) => [pair, amount.toString()]));
+  expect(actual).toEqual(expected);
+}
