@@ -193,6 +193,9 @@ export interface AllocationRecord {
   updatedAt: Date;
 }
 
+/** Names one line of an exchange: its round, payer and recipient. */
+export type AllocationKey = Pick<AllocationRecord, 'round' | 'payerId' | 'recipientId'>;
+
 export interface Balance {
   /** Allocated and still revocable: neither released nor revoked. */
   allocated: Units;

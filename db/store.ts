@@ -2,19 +2,28 @@ import type { Orm } from './orm';
 import { contractStore, type ContractStore } from './store/contracts';
 import { distributionStore, type DistributionStore } from './store/distribution';
 import { exchangeStore, type ExchangeStore } from './store/exchanges';
+import { incidentStore, type IncidentStore } from './store/incidents';
 import { lineageStore, type LineageStore } from './store/lineage';
 import { nodeStore, type NodeStore } from './store/nodes';
 import { notificationStore, type NotificationStore } from './store/notifications';
 import { participantStore, type ParticipantStore } from './store/participants';
 
 export type * from './records';
+export type { IncidentFilter } from './store/incidents';
 
 /**
  * Every database operation of the app, on plain domain objects. Each method forks its own
  * EntityManager, so one Store serves concurrent requests and activities; idempotent writes rest on
  * unique constraints, so they stay single across processes too.
  */
-export type Store = ParticipantStore & ContractStore & ExchangeStore & NodeStore & LineageStore & DistributionStore & NotificationStore;
+export type Store = ParticipantStore &
+  ContractStore &
+  ExchangeStore &
+  NodeStore &
+  LineageStore &
+  DistributionStore &
+  NotificationStore &
+  IncidentStore;
 
 export function createStore(orm: Orm): Store {
   return {
@@ -25,5 +34,6 @@ export function createStore(orm: Orm): Store {
     ...lineageStore(orm),
     ...distributionStore(orm),
     ...notificationStore(orm),
+    ...incidentStore(orm),
   };
 }

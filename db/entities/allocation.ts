@@ -1,17 +1,23 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import type { Units } from '../../domain/types';
+import { INCIDENT_ROUND_INITIAL } from '../../domain/incidents';
 import type { AllocationStatus } from '../records';
 import { Exchange } from './exchange';
 
 const ALLOCATION_STATUSES = ['allocated', 'released', 'revoked'] as const satisfies readonly AllocationStatus[];
 
-/** One line allocated on chain for an exchange: revocable until releaseAt, then released. */
+/**
+ * One line allocated on chain for an exchange: revocable until releaseAt, then released. The
+ * exchange's own allocation is round 'initial'; an incident's correction allocates its difference
+ * as new lines in a round named by the incident, so the first lines stay as they were recorded.
+ */
 export const Allocation = defineEntity({
   name: 'Allocation',
   properties: {
     id: p.integer().primary().autoincrement(),
     exchangeId: () => p.manyToOne(Exchange).mapToPk().fieldName('exchange_id'),
-    payerId: p.text(),
+    round: p.text().default(INCIDENT_ROUND_INITIAL),
+    payerId: p.text().index(),
     recipientId: p.text().index(),
     /** Token base units as a decimal string: up to 78 digits, summed with BigInt. */
     amount: p.text().$type<Units>(),
@@ -24,7 +30,7 @@ export const Allocation = defineEntity({
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
   },
-  uniques: [{ properties: ['exchangeId', 'payerId', 'recipientId'] }],
+  uniques: [{ properties: ['exchangeId', 'round', 'payerId', 'recipientId'] }],
 });
 
 export type AllocationRow = InferEntity<typeof Allocation>;

@@ -1,13 +1,18 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import type { AllocationReason, Units } from '../../domain/types';
+import { INCIDENT_ROUND_INITIAL } from '../../domain/incidents';
 import { Exchange } from './exchange';
 
-/** One part of an exchange's distribution, kept so anyone can see where each unit came from. */
+/**
+ * One part of an exchange's distribution, kept so anyone can see where each unit came from; in the
+ * same round as the allocation lines it was merged into ('initial', or the correcting incident's id).
+ */
 export const Award = defineEntity({
   name: 'Award',
   properties: {
     id: p.integer().primary().autoincrement(),
     exchangeId: () => p.manyToOne(Exchange).mapToPk().fieldName('exchange_id'),
+    round: p.text().default(INCIDENT_ROUND_INITIAL),
     /** Position in Distribution.parts; `index` itself is an SQL keyword. */
     index: p.integer().fieldName('part_index'),
     payerId: p.text(),
@@ -20,7 +25,7 @@ export const Award = defineEntity({
     /** The seed's contractId of the exchange; null for pool settlements. */
     contractId: p.text().nullable(),
   },
-  uniques: [{ properties: ['exchangeId', 'index'] }],
+  uniques: [{ properties: ['exchangeId', 'round', 'index'] }],
 });
 
 export type AwardRow = InferEntity<typeof Award>;

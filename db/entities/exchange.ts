@@ -1,6 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import type { Distribution, ExchangeReport, ExchangeStage, ExchangeStatus } from '../../domain/types';
-import type { ExchangeError, ExchangeKind } from '../records';
+import type { DistributionBasis, ExchangeError, ExchangeKind } from '../records';
 
 /**
  * One exchange run (or pool settlement) as the API and the workflow see it. Stage and status are
@@ -15,7 +15,7 @@ export const Exchange = defineEntity({
     runId: p.text().nullable(),
     usecaseContractId: p.text().index(),
     consumerId: p.text().nullable(),
-    providerId: p.text().nullable(),
+    providerId: p.text().nullable().index(),
     report: p.json<ExchangeReport>().nullable(),
     settlementRound: p.text().nullable(),
     /** sha256 of the canonical request: tells a replay from a different request under the same Idempotency-Key. */
@@ -25,6 +25,7 @@ export const Exchange = defineEntity({
     stage: p.text().$type<ExchangeStage>(),
     error: p.json<ExchangeError>().nullable(),
     distribution: p.json<Distribution>().nullable(),
+    basis: p.json<DistributionBasis>().nullable(),
     detection: p.json<unknown>().nullable(),
     consumedNodeId: p.text().nullable(),
     outputNodeId: p.text().nullable(),
@@ -34,6 +35,7 @@ export const Exchange = defineEntity({
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
   },
+  // The unique (consumer, key) index also serves lookups by consumer; provider has its own.
   uniques: [{ properties: ['consumerId', 'idempotencyKey'] }],
 });
 

@@ -1,6 +1,8 @@
 import { Allocation } from './allocation';
 import { Award } from './award';
 import { Exchange } from './exchange';
+import { Incident } from './incident';
+import { IncidentEvent } from './incident-event';
 import { Node } from './node';
 import { NodeLink } from './node-link';
 import { NodePropagation } from './node-propagation';
@@ -9,7 +11,7 @@ import { Participant } from './participant';
 import { Setting } from './setting';
 import { UseCaseContract } from './use-case-contract';
 
-export { Allocation, Award, Exchange, Node, NodeLink, NodePropagation, Notification, Participant, Setting, UseCaseContract };
+export { Allocation, Award, Exchange, Incident, IncidentEvent, Node, NodeLink, NodePropagation, Notification, Participant, Setting, UseCaseContract };
 
 /** Every entity, registered explicitly: folder discovery breaks under tsx and vitest. */
 export const entities = [
@@ -23,4 +25,6 @@ export const entities = [
   Award,
   Allocation,
   Notification,
+  Incident,
+  IncidentEvent,
 ];

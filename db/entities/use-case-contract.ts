@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import type { ReviewPolicy, ValidationRuleId } from '../../domain/incidents';
 import type { ContractParty, IncentiveTerm, RewardPool, UpstreamShare } from '../../domain/types';
 
 /** A use-case contract in the registry; the nested terms are JSON because they are read and written whole. */
@@ -17,6 +18,10 @@ export const UseCaseContract = defineEntity({
     upstream: p.json<UpstreamShare>().nullable(),
     rewardPool: p.json<RewardPool>().nullable(),
     verificationWindowSeconds: p.integer(),
+    /** Null only on contracts registered before incidents existed: they read as DEFAULT_REVIEW_POLICY. */
+    review: p.json<ReviewPolicy>().nullable(),
+    /** Grows only: the orchestrator adds rules after incidents (the feedback step). */
+    validationRules: p.json<ValidationRuleId[]>().default('[]'),
     createdAt: p.datetime(),
   },
 });

@@ -2,36 +2,40 @@ import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
 import { sumUnits, toUnits } from '../../domain/amounts';
 import { DvctError } from '../../domain/errors';
 import { compareIds } from '../../domain/incentives';
+import { INCIDENT_ROUND_INITIAL } from '../../domain/incidents';
 import type { AllocationLine, AwardPart } from '../../domain/types';
 import { Allocation, type AllocationRow } from '../entities/allocation';
 import { Award } from '../entities/award';
 import type { Orm } from '../orm';
-import type { AllocationRecord, Balance } from '../records';
+import type { AllocationKey, AllocationRecord, Balance } from '../records';
 import { asDriverException, sameJson, type Em } from './support';
 
 export interface DistributionStore {
   /**
-   * Records what was allocated on chain for an exchange: its award parts and its lines (status
-   * 'allocated'). Idempotent: a re-run writes nothing new. A different distribution for an exchange
-   * that already has one → DvctError CONFLICT (a correction is a revoke plus a new subject).
+   * Records what was allocated on chain for an exchange in one round: its award parts and its lines
+   * (status 'allocated'). The round is 'initial' for the exchange's own allocation, the incident id
+   * for a correction's difference. Idempotent per (exchange, round): a re-run writes nothing new; a
+   * different distribution for a round that already has one → DvctError CONFLICT.
    */
   recordDistribution(args: {
     exchangeId: string;
+    round?: string;
     parts: (AwardPart & { contractId: string | null })[];
     lines: AllocationLine[];
     allocationTxHash: string | null;
     releaseAt: Date;
   }): Promise<void>;
-  /** Sorted by payer, then recipient. */
+  /** Every round's lines: 'initial' first, then the other rounds by id; within a round by payer, then recipient. */
   getAllocations(exchangeId: string): Promise<AllocationRecord[]>;
   /** Allocated lines among `keys` become released; revoked or already released ones stay as they are. */
-  markAllocationsReleased(exchangeId: string, keys: { payerId: string; recipientId: string }[], txHash: string | null): Promise<void>;
+  markAllocationsReleased(exchangeId: string, keys: AllocationKey[], txHash: string | null): Promise<void>;
   /**
-   * An allocated line becomes revoked; revoking it again is a no-op. No such line → NOT_FOUND;
-   * a released one → CONFLICT (points already paid out cannot be taken back).
+   * An allocated line (round default 'initial') becomes revoked; revoking it again is a no-op.
+   * No such line → NOT_FOUND; a released one → CONFLICT (points already paid out cannot be taken
+   * back). `txHash` is null for a revoke the DVCT did not send (seen on chain).
    */
-  markAllocationRevoked(args: { exchangeId: string; payerId: string; recipientId: string; txHash: string | null; reason: string }): Promise<void>;
-  /** What a participant has received, by allocation status, summed exactly. */
+  markAllocationRevoked(args: { exchangeId: string; round?: string; payerId: string; recipientId: string; txHash: string | null; reason: string }): Promise<void>;
+  /** What a participant has received in every round, by allocation status, summed exactly. */
   balanceOf(participantId: string): Promise<Balance>;
 }
 
@@ -50,22 +54,22 @@ export function distributionStore(orm: Orm): DistributionStore {
     },
 
     async getAllocations(exchangeId) {
-      const rows = await orm.em.fork().find(Allocation, { exchangeId }, { orderBy: { payerId: 'asc', recipientId: 'asc' } });
-      return rows.map(toAllocationRecord);
+      const rows = await orm.em.fork().find(Allocation, { exchangeId });
+      return rows.map(toAllocationRecord).sort(byRoundThenPair);
     },
 
     async markAllocationsReleased(exchangeId, keys, txHash) {
       if (keys.length === 0) return;
       await orm.em.fork().nativeUpdate(
         Allocation,
-        { exchangeId, status: 'allocated', $or: keys.map((k) => ({ payerId: k.payerId, recipientId: k.recipientId })) },
+        { exchangeId, status: 'allocated', $or: keys.map((k) => ({ round: k.round, payerId: k.payerId, recipientId: k.recipientId })) },
         { status: 'released', releaseTxHash: txHash, updatedAt: new Date() },
       );
     },
 
-    async markAllocationRevoked({ exchangeId, payerId, recipientId, txHash, reason }) {
+    async markAllocationRevoked({ exchangeId, round = INCIDENT_ROUND_INITIAL, payerId, recipientId, txHash, reason }) {
       const em = orm.em.fork();
-      const key = { exchangeId, payerId, recipientId };
+      const key = { exchangeId, round, payerId, recipientId };
       const revoked = await em.nativeUpdate(
         Allocation,
         { ...key, status: 'allocated' },
@@ -73,9 +77,9 @@ export function distributionStore(orm: Orm): DistributionStore {
       );
       if (revoked > 0) return;
       const line = await em.findOne(Allocation, key);
-      if (!line) throw new DvctError('NOT_FOUND', `No allocation ${payerId} → ${recipientId} for exchange ${exchangeId}`, key);
+      if (!line) throw new DvctError('NOT_FOUND', `No allocation ${payerId} → ${recipientId} in round ${round} of exchange ${exchangeId}`, key);
       if (line.status === 'released') {
-        throw new DvctError('CONFLICT', `The allocation ${payerId} → ${recipientId} for exchange ${exchangeId} is already released`, key);
+        throw new DvctError('CONFLICT', `The allocation ${payerId} → ${recipientId} in round ${round} of exchange ${exchangeId} is already released`, key);
       }
     },
 
@@ -89,14 +93,14 @@ export function distributionStore(orm: Orm): DistributionStore {
 
 type DistributionArgs = Parameters<DistributionStore['recordDistribution']>[0];
 
-async function writeDistribution(em: Em, { exchangeId, parts, lines, allocationTxHash, releaseAt }: DistributionArgs): Promise<void> {
+async function writeDistribution(em: Em, { exchangeId, round = INCIDENT_ROUND_INITIAL, parts, lines, allocationTxHash, releaseAt }: DistributionArgs): Promise<void> {
   const now = new Date();
   // ON CONFLICT DO NOTHING, not catch-and-read: a failed statement would abort a PostgreSQL transaction.
   if (parts.length > 0) {
     await em
       .createQueryBuilder(Award)
-      .insert(parts.map((p, index) => ({ exchangeId, index, ...awardFields(p) })))
-      .onConflict(['exchangeId', 'index'])
+      .insert(parts.map((p, index) => ({ exchangeId, round, index, ...awardFields(p) })))
+      .onConflict(['exchangeId', 'round', 'index'])
       .ignore()
       .execute();
   }
@@ -104,21 +108,21 @@ async function writeDistribution(em: Em, { exchangeId, parts, lines, allocationT
     const status = 'allocated' as const;
     await em
       .createQueryBuilder(Allocation)
-      .insert(lines.map((l) => ({ exchangeId, ...lineFields(l), status, allocationTxHash, releaseAt, createdAt: now, updatedAt: now })))
-      .onConflict(['exchangeId', 'payerId', 'recipientId'])
+      .insert(lines.map((l) => ({ exchangeId, round, ...lineFields(l), status, allocationTxHash, releaseAt, createdAt: now, updatedAt: now })))
+      .onConflict(['exchangeId', 'round', 'payerId', 'recipientId'])
       .ignore()
       .execute();
   }
 
   // A re-run finds exactly what it would have written; anything else is a second, different distribution.
   const [storedParts, storedLines] = await Promise.all([
-    em.find(Award, { exchangeId }, { orderBy: { index: 'asc' } }),
-    em.find(Allocation, { exchangeId }),
+    em.find(Award, { exchangeId, round }, { orderBy: { index: 'asc' } }),
+    em.find(Allocation, { exchangeId, round }),
   ]);
   const sameParts = sameJson(storedParts.map(awardFields), parts.map(awardFields));
   const sameLines = sameJson(sortLines(storedLines.map(lineFields)), sortLines(lines.map(lineFields)));
   if (!sameParts || !sameLines) {
-    throw new DvctError('CONFLICT', `Exchange ${exchangeId} already has another distribution recorded`, { exchangeId });
+    throw new DvctError('CONFLICT', `Exchange ${exchangeId} already has another distribution recorded in round ${round}`, { exchangeId, round });
   }
 }
 
@@ -140,13 +144,24 @@ function lineFields(l: AllocationLine): AllocationLine {
   return { payerId: l.payerId, recipientId: l.recipientId, amount: l.amount };
 }
 
+function byPair(a: AllocationLine, b: AllocationLine): number {
+  return compareIds(a.payerId, b.payerId) || compareIds(a.recipientId, b.recipientId);
+}
+
 function sortLines(lines: AllocationLine[]): AllocationLine[] {
-  return [...lines].sort((a, b) => compareIds(a.payerId, b.payerId) || compareIds(a.recipientId, b.recipientId));
+  return [...lines].sort(byPair);
+}
+
+/** The exchange's own round before any correction, then corrections by round id. */
+function byRoundThenPair(a: AllocationRecord, b: AllocationRecord): number {
+  const first = (r: AllocationRecord) => (r.round === INCIDENT_ROUND_INITIAL ? 0 : 1);
+  return first(a) - first(b) || compareIds(a.round, b.round) || byPair(a, b);
 }
 
 function toAllocationRecord(row: AllocationRow): AllocationRecord {
   return {
     exchangeId: row.exchangeId,
+    round: row.round,
     payerId: row.payerId,
     recipientId: row.recipientId,
     amount: row.amount,

@@ -1,8 +1,11 @@
 import { DvctError } from '../../domain/errors';
+import { compareIds } from '../../domain/incentives';
+import { Allocation } from '../entities/allocation';
 import { Exchange, type ExchangeRow } from '../entities/exchange';
+import { UseCaseContract } from '../entities/use-case-contract';
 import type { Orm } from '../orm';
 import type { ExchangePatch, ExchangeRecord, NewExchange } from '../records';
-import { insertOnce, type Em } from './support';
+import { insertOnce, whereIdIn, type Em } from './support';
 
 export interface ExchangeStore {
   /**
@@ -14,6 +17,11 @@ export interface ExchangeStore {
   getExchange(id: string): Promise<ExchangeRecord | null>;
   /** Sets the given fields (null clears one); an unknown id → DvctError NOT_FOUND. */
   updateExchange(id: string, patch: ExchangePatch): Promise<void>;
+  /**
+   * The exchanges (and settlements) a participant is a party to: as consumer or provider, as payer
+   * or recipient of an allocation in any round, or as orchestrator of the use-case contract. Sorted.
+   */
+  exchangeIdsOfParty(participantId: string): Promise<string[]>;
 }
 
 export function exchangeStore(orm: Orm): ExchangeStore {
@@ -28,6 +36,7 @@ export function exchangeStore(orm: Orm): ExchangeStore {
         stage: e.stage ?? 'received',
         error: null,
         distribution: null,
+        basis: null,
         detection: null,
         consumedNodeId: null,
         outputNodeId: null,
@@ -57,6 +66,19 @@ export function exchangeStore(orm: Orm): ExchangeStore {
       const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
       const updated = await orm.em.fork().nativeUpdate(Exchange, { id }, { ...changes, updatedAt: new Date() });
       if (updated === 0) throw new DvctError('NOT_FOUND', `No exchange ${id}`, { exchangeId: id });
+    },
+
+    async exchangeIdsOfParty(participantId) {
+      const em = orm.em.fork();
+      const [direct, allocated, orchestrated] = await Promise.all([
+        em.fork().find(Exchange, { $or: [{ consumerId: participantId }, { providerId: participantId }] }, { fields: ['id'] }),
+        em.fork().find(Allocation, { $or: [{ payerId: participantId }, { recipientId: participantId }] }, { fields: ['exchangeId'] }),
+        em.fork().find(UseCaseContract, { orchestratorId: participantId }, { fields: ['id'] }),
+      ]);
+      const contractIds = orchestrated.map((c) => c.id);
+      const ofContracts = await whereIdIn(contractIds, (slice) => em.fork().find(Exchange, { usecaseContractId: { $in: slice } }, { fields: ['id'] }));
+      const ids = new Set([...direct.map((e) => e.id), ...allocated.map((a) => a.exchangeId), ...ofContracts.map((e) => e.id)]);
+      return [...ids].sort(compareIds);
     },
   };
 }
@@ -89,6 +111,7 @@ function toExchangeRecord(row: ExchangeRow): ExchangeRecord {
     stage: row.stage,
     error: row.error ?? null,
     distribution: row.distribution ?? null,
+    basis: row.basis ?? null,
     detection: row.detection ?? null,
     consumedNodeId: row.consumedNodeId ?? null,
     outputNodeId: row.outputNodeId ?? null,

@@ -84,8 +84,8 @@ describe('releasing and revoking', () => {
 
   it('releases the allocated lines and leaves revoked ones revoked', async () => {
     const keys = [
-      { payerId: 'cons', recipientId: 'prov' },
-      { payerId: 'cons', recipientId: 'ai' },
+      { round: 'initial', payerId: 'cons', recipientId: 'prov' },
+      { round: 'initial', payerId: 'cons', recipientId: 'ai' },
     ];
     await db.store.markAllocationsReleased('ex-life', keys, '0xrelease');
     await db.store.markAllocationsReleased('ex-life', keys, '0xrelease-again');
@@ -102,6 +102,57 @@ describe('releasing and revoking', () => {
   });
 });
 
+describe('correction rounds', () => {
+  const inc = 'inc-1';
+  const line = (payerId: string, recipientId: string, amount: string) => ({ payerId, recipientId, amount });
+
+  beforeAll(async () => {
+    await distribute('ex-rounds', [line('orch', 'ai', '10'), line('cons', 'prov', '5')]);
+  });
+
+  it('keep an incident\'s lines beside the first ones, idempotent per round', async () => {
+    const correction = { ...distributionFor('ex-rounds', [line('orch', 'ai', '10')]), round: inc, allocationTxHash: '0xcorrection' };
+    await tenTimes(() => db.store.recordDistribution(correction));
+    expect(await countRows(db, Allocation, { exchangeId: 'ex-rounds' })).toBe(3);
+    expect(await countRows(db, Award, { exchangeId: 'ex-rounds', round: inc })).toBe(1);
+
+    const held = await db.store.getAllocations('ex-rounds');
+    expect(held.map((a) => [a.round, a.payerId, a.recipientId, a.amount, a.allocationTxHash])).toEqual([
+      ['initial', 'cons', 'prov', '5', '0xex-rounds'],
+      ['initial', 'orch', 'ai', '10', '0xex-rounds'],
+      [inc, 'orch', 'ai', '10', '0xcorrection'],
+    ]);
+    // Recording the first round again is still a replay, not a conflict with the incident's round.
+    await db.store.recordDistribution(distributionFor('ex-rounds', [line('orch', 'ai', '10'), line('cons', 'prov', '5')]));
+  });
+
+  it('refuse another distribution in a round that has one', async () => {
+    await expect(
+      db.store.recordDistribution({ ...distributionFor('ex-rounds', [line('orch', 'ai', '11')]), round: inc }),
+    ).rejects.toMatchObject({ code: 'CONFLICT', details: { exchangeId: 'ex-rounds', round: inc } });
+  });
+
+  it('release and revoke line by line, each in its own round', async () => {
+    await db.store.markAllocationsReleased('ex-rounds', [{ round: inc, payerId: 'orch', recipientId: 'ai' }], '0xrelease-inc');
+    await db.store.markAllocationRevoked({ exchangeId: 'ex-rounds', payerId: 'orch', recipientId: 'ai', txHash: null, reason: 'revoked on chain, not by the DVCT' });
+    const byRound = Object.fromEntries((await db.store.getAllocations('ex-rounds')).filter((a) => a.recipientId === 'ai').map((a) => [a.round, a]));
+    expect(byRound.initial).toMatchObject({ status: 'revoked', revokeTxHash: null, revokeReason: 'revoked on chain, not by the DVCT' });
+    expect(byRound[inc]).toMatchObject({ status: 'released', releaseTxHash: '0xrelease-inc' });
+    await expect(
+      db.store.markAllocationRevoked({ exchangeId: 'ex-rounds', round: inc, payerId: 'orch', recipientId: 'ai', txHash: '0x1', reason: 'late' }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(
+      db.store.markAllocationRevoked({ exchangeId: 'ex-rounds', round: 'inc-none', payerId: 'orch', recipientId: 'ai', txHash: '0x1', reason: 'r' }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('all count towards a balance', async () => {
+    await distribute('ex-rounds-balance', [line('orch', 'counted', '7')]);
+    await db.store.recordDistribution({ ...distributionFor('ex-rounds-balance', [line('orch', 'counted', '3')]), round: inc });
+    expect(await db.store.balanceOf('counted')).toEqual({ allocated: '10', released: '0', revoked: '0' });
+  });
+});
+
 describe('balances', () => {
   it('sum exactly, far beyond 2^64, per status', async () => {
     const big = [TWO_POW_64 + 1n, 10n ** 30n + 7n, 2n ** 200n];
@@ -109,7 +160,7 @@ describe('balances', () => {
     await distribute('ex-big-2', [{ payerId: 'p2', recipientId: 'rich', amount: big[1]!.toString() }]);
     await distribute('ex-big-3', [{ payerId: 'p3', recipientId: 'rich', amount: big[2]!.toString() }]);
     await distribute('ex-big-4', [{ payerId: 'p4', recipientId: 'rich', amount: (TWO_POW_64 * 3n).toString() }]);
-    await db.store.markAllocationsReleased('ex-big-2', [{ payerId: 'p2', recipientId: 'rich' }], '0x2');
+    await db.store.markAllocationsReleased('ex-big-2', [{ round: 'initial', payerId: 'p2', recipientId: 'rich' }], '0x2');
     await db.store.markAllocationRevoked({ exchangeId: 'ex-big-4', payerId: 'p4', recipientId: 'rich', txHash: '0x4', reason: 'wrong' });
 
     expect(await db.store.balanceOf('rich')).toEqual({

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Exchange } from '../../db/entities';
+import type { DistributionBasis } from '../../db/records';
 import type { Distribution } from '../../domain/types';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { countRows, exchange, tenTimes } from './fixtures';
+import { contract, countRows, exchange, tenTimes } from './fixtures';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -64,13 +65,21 @@ describe('exchanges', () => {
       totalDue: '5000000000000000000',
     };
     const releaseAt = new Date('2025-06-01T12:00:00.123Z');
-    await db.store.updateExchange('ex-update', { stage: 'allocating-points', distribution, releaseAt, allocationTxHash: '0xabc', detection: { ok: true } });
+    const basis: DistributionBasis = {
+      metrics: { dataProvider: { numPoints: 5, factor: 1 }, aiProvider: { numPoints: 0, factor: 1 } },
+      qualityFactors: { aiProvider: 0.75 },
+      consumedNodeId: 'n-1',
+      outputNodeId: 'n-2',
+      lineage: { nodes: { 'n-1': { ownerId: 'prov', parentIds: [] } } },
+    };
+    await db.store.updateExchange('ex-update', { stage: 'allocating-points', distribution, basis, releaseAt, allocationTxHash: '0xabc', detection: { ok: true } });
     await db.store.updateExchange('ex-update', { status: 'failed', stage: 'failed', error: { code: 'CHAIN_REVERTED', message: 'reverted', details: { reason: 'x' } } });
     const stored = await db.store.getExchange('ex-update');
     expect(stored).toMatchObject({
       status: 'failed',
       stage: 'failed',
       distribution,
+      basis,
       releaseAt,
       allocationTxHash: '0xabc',
       detection: { ok: true },
@@ -84,5 +93,29 @@ describe('exchanges', () => {
 
   it('cannot be updated when unknown', async () => {
     await expect(db.store.updateExchange('ex-missing', { stage: 'completed' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('the exchanges of a party', () => {
+  it('are those it consumed or provided in, pays or is paid in, or orchestrates the contract of', async () => {
+    await db.store.saveContract(contract('uc-party', { orchestratorId: 'party-orch' }));
+    await db.store.insertExchangeIfAbsent(exchange('ex-party-1', { consumerId: 'party-c', providerId: 'party-p' }));
+    await db.store.insertExchangeIfAbsent(exchange('ex-party-2', { consumerId: 'party-c2', providerId: 'party-p', usecaseContractId: 'uc-party' }));
+    await db.store.insertExchangeIfAbsent(exchange('ex-party-3', { consumerId: 'party-c2', providerId: 'party-p2' }));
+    await db.store.recordDistribution({
+      exchangeId: 'ex-party-3',
+      round: 'inc-x',
+      parts: [],
+      lines: [{ payerId: 'party-payer', recipientId: 'party-upstream', amount: '1' }],
+      allocationTxHash: null,
+      releaseAt: new Date(),
+    });
+
+    expect(await db.store.exchangeIdsOfParty('party-c')).toEqual(['ex-party-1']);
+    expect(await db.store.exchangeIdsOfParty('party-p')).toEqual(['ex-party-1', 'ex-party-2']);
+    expect(await db.store.exchangeIdsOfParty('party-orch')).toEqual(['ex-party-2']);
+    expect(await db.store.exchangeIdsOfParty('party-upstream')).toEqual(['ex-party-3']);
+    expect(await db.store.exchangeIdsOfParty('party-payer')).toEqual(['ex-party-3']);
+    expect(await db.store.exchangeIdsOfParty('nobody')).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import type { EntityName, FilterQuery } from '@mikro-orm/core';
+import { DEFAULT_REVIEW_POLICY } from '../../domain/incidents';
 import type { UseCaseContract } from '../../domain/types';
 import type { TestDatabase } from '../support/database';
 import type { NewExchange, NewLink, NewNode, NewParticipant } from '../../db/records';
@@ -36,6 +37,8 @@ export function contract(id: string, overrides: Partial<UseCaseContract> = {}): 
     upstream: { share: 0.2, depth: 3 },
     rewardPool: null,
     verificationWindowSeconds: 60,
+    review: { ...DEFAULT_REVIEW_POLICY },
+    validationRules: [],
     ...overrides,
   };
 }

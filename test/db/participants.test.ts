@@ -2,6 +2,7 @@ import type { EntityName, FilterQuery } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Participant, Setting, UseCaseContract } from '../../db/entities';
 import { DvctError } from '../../domain/errors';
+import { DEFAULT_REVIEW_POLICY } from '../../domain/incidents';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { contract, countRows, participant, tenTimes, tenTimesSettled } from './fixtures';
 
@@ -95,5 +96,45 @@ describe('use-case contracts', () => {
   it('with an unreadable instant are refused before anything is stored', async () => {
     await expect(db.store.saveContract(contract('uc-bad-date', { validFrom: 'soon' }))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(await db.store.getContract('uc-bad-date')).toBeNull();
+  });
+});
+
+describe('review policy and validation rules of a contract', () => {
+  const manual = { mode: 'manual' as const, deadlineSeconds: 30, onDeadline: 'reject' as const, tolerancePoints: 0.5 };
+
+  it('are stored and read back with the contract', async () => {
+    const { contract: saved } = await db.store.saveContract(contract('uc-review', { review: manual, validationRules: ['reported-terms-match-contract'] }));
+    expect(saved).toMatchObject({ review: manual, validationRules: ['reported-terms-match-contract'] });
+    expect(await db.store.getContract('uc-review')).toEqual(saved);
+  });
+
+  it('read as the default policy on a contract stored before incidents existed', async () => {
+    await db.store.saveContract(contract('uc-legacy'));
+    await db.orm.em.fork().nativeUpdate(UseCaseContract, { id: 'uc-legacy' }, { review: null });
+    expect((await db.store.getContract('uc-legacy'))?.review).toEqual(DEFAULT_REVIEW_POLICY);
+    expect((await db.store.saveContract(contract('uc-legacy', { review: { ...DEFAULT_REVIEW_POLICY } }))).created).toBe(false);
+    await expect(db.store.saveContract(contract('uc-legacy', { review: manual }))).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('gain a rule once, however often and concurrently it is added', async () => {
+    await db.store.saveContract(contract('uc-rule'));
+    const results = await tenTimes(() => db.store.addValidationRule('uc-rule', 'reported-terms-match-contract'));
+    expect(results.every((c) => c.validationRules.length === 1)).toBe(true);
+    expect((await db.store.getContract('uc-rule'))?.validationRules).toEqual(['reported-terms-match-contract']);
+    await expect(db.store.addValidationRule('uc-none', 'reported-terms-match-contract')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('stay the same contract when it is posted again: rules only grow', async () => {
+    await db.store.saveContract(contract('uc-repost'));
+    await db.store.addValidationRule('uc-repost', 'reported-terms-match-contract');
+    // The orchestrator's original document, without the rule added since: a replay, the rule stays.
+    const again = await db.store.saveContract(contract('uc-repost'));
+    expect(again).toMatchObject({ created: false, contract: { validationRules: ['reported-terms-match-contract'] } });
+
+    // A replay that names a new rule adds it, like addValidationRule.
+    await db.store.saveContract(contract('uc-repost-rule'));
+    const withRule = await db.store.saveContract(contract('uc-repost-rule', { validationRules: ['reported-terms-match-contract'] }));
+    expect(withRule).toMatchObject({ created: false, contract: { validationRules: ['reported-terms-match-contract'] } });
+    expect((await db.store.getContract('uc-repost-rule'))?.validationRules).toEqual(['reported-terms-match-contract']);
   });
 });
