@@ -7,6 +7,7 @@ import { lineageStore, type LineageStore } from './store/lineage';
 import { nodeStore, type NodeStore } from './store/nodes';
 import { notificationStore, type NotificationStore } from './store/notifications';
 import { participantStore, type ParticipantStore } from './store/participants';
+import { reconciliationStore, type ReconciliationStore } from './store/reconciliation';
 
 export type * from './records';
 export type { IncidentFilter } from './store/incidents';
@@ -23,7 +24,8 @@ export type Store = ParticipantStore &
   LineageStore &
   DistributionStore &
   NotificationStore &
-  IncidentStore;
+  IncidentStore &
+  ReconciliationStore;
 
 export function createStore(orm: Orm): Store {
   return {
@@ -35,5 +37,6 @@ export function createStore(orm: Orm): Store {
     ...distributionStore(orm),
     ...notificationStore(orm),
     ...incidentStore(orm),
+    ...reconciliationStore(orm),
   };
 }
