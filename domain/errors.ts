@@ -44,6 +44,9 @@ export const ERRORS = {
 
   // Detection
   DISTRIBUTION_MISMATCH: { status: 409, retryable: false, title: 'What the chain holds differs from what is due' },
+
+  // Incidents
+  REVIEW_NOT_AWAITED: { status: 409, retryable: false, title: 'The incident is not waiting for a review' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

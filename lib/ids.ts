@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { IncidentSource } from '../domain/incidents';
 import type { ExchangeReport } from '../domain/types';
 
 /**
@@ -42,6 +43,15 @@ export function settlementIdFor(contractId: string, round: string): string {
 }
 
 export { exchangeWorkflowId, incidentWorkflowId } from '../domain/workflow-ids';
+
+/**
+ * An incident raised from outside a run is keyed by what raised it: the exchange, the source and
+ * the source's own key (for a dispute: the participant and its canonical request), so the same
+ * request again is the same incident and the same run.
+ */
+export function incidentIdFor(exchangeId: string, source: IncidentSource, key: readonly string[]): string {
+  return `inc-${digest([exchangeId, source, ...key])}`;
+}
 
 export function settlementWorkflowId(settlementId: string): string {
   return `settlement-${settlementId}`;
