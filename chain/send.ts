@@ -9,13 +9,16 @@ export class MinedRevertError extends DvctError {
   }
 }
 
-/** A receipt later than this frees the queue; the caller's retry then reads the chain before resending. */
+/** A receipt later than this fails the write; the caller's retry then reads the chain before resending. */
 const RECEIPT_TIMEOUT_MS = 120_000;
 
 /**
- * Sends one transaction of `wallet` and waits for its receipt, after every earlier write of the
- * same signer in this process. `send` is where viem estimates gas, so a revert surfaces there,
- * decoded, before anything is broadcast.
+ * Sends one transaction of `wallet` and waits for its receipt. Sends of one signer are serialised
+ * in this process (each picks the next nonce from the node's pending count once the previous one
+ * is broadcast); the receipts are awaited side by side, so writes pipeline instead of each waiting
+ * for the one before it to be mined. `send` is where viem estimates gas, so a revert surfaces
+ * there, decoded, before anything is broadcast; a revert at mining (state changed between
+ * estimation and inclusion) is MinedRevertError, and the caller's retry reads the chain first.
  */
 export function submitTransaction(
   publicClient: PublicClient<Transport, Chain>,
@@ -23,8 +26,7 @@ export function submitTransaction(
   send: () => Promise<Hex>,
 ): Promise<TransactionReceipt> {
   const signer = `${publicClient.chain.id}:${wallet.account.address.toLowerCase()}`;
-  return runExclusive(signer, async () => {
-    const hash = await send();
+  return runExclusive(signer, send).then(async (hash) => {
     const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: RECEIPT_TIMEOUT_MS });
     if (receipt.status !== 'success') throw new MinedRevertError(hash);
     return receipt;

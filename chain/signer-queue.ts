@@ -1,6 +1,6 @@
 /**
- * One queue per signer: a chain write of this process starts only after the previous one of the
- * same account has been mined (or failed), so two writes never pick the same nonce.
+ * One queue per signer: a chain write of this process is sent only after the previous one of the
+ * same account has been broadcast (or failed), so two writes never pick the same nonce.
  */
 const tails = new Map<string, Promise<void>>();
 
