@@ -147,17 +147,40 @@ export function pointActivities({ store, ledger }: ActivityDeps) {
       return { txHash };
     },
 
-    /** Rolls one held line back into the payer's deposit; a released line → ALLOCATION_RELEASED. */
-    async revokeAllocation(args: { exchangeId: string; payerId: string; recipientId: string; reason: string }): Promise<{ txHash: string | null; amount: Units }> {
+    /**
+     * Rolls a payer's held lines to a recipient back into the payer's deposit — the exchange's own
+     * and any incident's correction. Nothing held and something released → ALLOCATION_RELEASED.
+     */
+    async revokeAllocation(args: { exchangeId: string; payerId: string; recipientId: string; reason: string }): Promise<{ txHash: string | null; amount: Units; rounds: string[] }> {
       const wallets = await walletsOf([args.payerId, args.recipientId]);
-      const result = await whileHeartbeating(() =>
-        ledger.revoke(args.exchangeId, wallets.get(args.payerId)!, wallets.get(args.recipientId)!, args.reason),
-      );
-      return { txHash: result.txHash, amount: result.amount.toString() as Units };
+      const lines = (await store.getAllocations(args.exchangeId)).filter((a) => a.payerId === args.payerId && a.recipientId === args.recipientId);
+      // The exchange's own line first: the one a revocation names when nothing else was allocated.
+      const rounds = lines.length > 0 ? lines.filter((a) => a.status !== 'revoked').map((a) => a.round) : [INCIDENT_ROUND_INITIAL];
+      let txHash: string | null = null;
+      let amount = 0n;
+      const revoked: string[] = [];
+      let released: unknown;
+      for (const round of rounds) {
+        try {
+          const result = await whileHeartbeating(() =>
+            ledger.revoke(chainSubjectOf(args.exchangeId, round), wallets.get(args.payerId)!, wallets.get(args.recipientId)!, args.reason),
+          );
+          txHash = result.txHash ?? txHash;
+          amount += result.amount;
+          revoked.push(round);
+        } catch (err) {
+          if (!(err instanceof DvctError && err.code === 'ALLOCATION_RELEASED')) throw err;
+          released ??= err;
+        }
+      }
+      if (revoked.length === 0 && released) throw released;
+      return { txHash, amount: amount.toString() as Units, rounds: revoked };
     },
 
-    async recordRevocation(args: { exchangeId: string; payerId: string; recipientId: string; txHash: string | null; reason: string }): Promise<void> {
-      await store.markAllocationRevoked(args);
+    async recordRevocation(args: { exchangeId: string; payerId: string; recipientId: string; txHash: string | null; reason: string; rounds?: string[] }): Promise<void> {
+      for (const round of args.rounds ?? [INCIDENT_ROUND_INITIAL]) {
+        await store.markAllocationRevoked({ exchangeId: args.exchangeId, round, payerId: args.payerId, recipientId: args.recipientId, txHash: args.txHash, reason: args.reason });
+      }
     },
 
     async mintInitialPoints(args: { participantId: string; units: Units }): Promise<{ txHash: string | null }> {

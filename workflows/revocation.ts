@@ -28,13 +28,13 @@ export async function revocationWorkflow(input: RevocationWorkflowInput): Promis
   for (const payerId of input.payerIds) {
     setCurrentDetails(`**Revoking** ${payerId} → ${recipientId} of exchange \`${exchangeId}\`\n\nReason: ${reason}`);
     try {
-      const { txHash, amount } = await act.revokeAllocation.executeWithOptions(
+      const { txHash, amount, rounds } = await act.revokeAllocation.executeWithOptions(
         { summary: `revoke ${payerId} → ${recipientId} on chain` },
         [{ exchangeId, payerId, recipientId, reason }],
       );
       await act.recordRevocation.executeWithOptions(
         { summary: `record revocation of ${unitsToPoints(amount)} points, ${payerId} → ${recipientId}` },
-        [{ exchangeId, payerId, recipientId, txHash, reason }],
+        [{ exchangeId, payerId, recipientId, txHash, reason, rounds }],
       );
       revoked.push({ payerId, txHash, amount });
     } catch (err) {
