@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { amountProblem, factorToPpm, pointsToUnits, unitsToPoints } from './amounts';
 import { findContractProblems } from './contract-rules';
+import { DEFAULT_REVIEW_POLICY, REVIEW_DECISIONS, VALIDATION_RULES, type ReviewPolicy, type ValidationRuleId } from './incidents';
 import type { ExchangeReport, IncentiveTerm, PartyRole, UseCaseContract } from './types';
 
 /**
@@ -46,6 +47,9 @@ function amountRule<T>(check: (value: T) => unknown) {
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
   };
 }
+
+/** A rule about a whole object runs once its fields are well-formed, so each problem is reported once, where it is. */
+const wellFormed = (payload: { issues: readonly unknown[] }) => payload.issues.length === 0;
 
 function unique<T>(values: T[]): T[] {
   return [...new Set(values)];
@@ -101,6 +105,29 @@ const instantSchema = z.iso
 
 export const DEFAULT_VERIFICATION_WINDOW_SECONDS = 86_400;
 
+/** Points as a non-negative JSON number with at most 18 decimals, like numPoints. */
+const pointsNumberSchema = (label: string) => z.number().superRefine(amountRule((n: number) => pointsToUnits(n, label)));
+
+/** Points as a number or decimal string, read exactly and normalised to the shortest decimal string ("1e3" → "1000"). */
+const pointsTextSchema = (label: string) =>
+  z
+    .union([z.string(), z.number()])
+    .superRefine(amountRule((points: string | number) => pointsToUnits(points, label)))
+    .transform((points) => unitsToPoints(pointsToUnits(points)));
+
+/** How the contract's incidents are reviewed; each field left out takes DEFAULT_REVIEW_POLICY's value. */
+const reviewPolicySchema = z.strictObject({
+  mode: z.enum(['automatic', 'manual']).default(DEFAULT_REVIEW_POLICY.mode),
+  deadlineSeconds: z.number().int().min(1).default(DEFAULT_REVIEW_POLICY.deadlineSeconds),
+  onDeadline: z.enum(['approve-correction', 'reject']).default(DEFAULT_REVIEW_POLICY.onDeadline),
+  tolerancePoints: pointsNumberSchema('tolerancePoints').default(DEFAULT_REVIEW_POLICY.tolerancePoints),
+}) satisfies z.ZodType<ReviewPolicy>;
+
+/** Each rule once, in the catalogue's order, so the same set always reads the same. */
+const validationRulesSchema = z
+  .array(z.enum(VALIDATION_RULES))
+  .transform((rules): ValidationRuleId[] => VALIDATION_RULES.filter((r) => rules.includes(r)));
+
 export const contractInputSchema = z
   .strictObject({
     id: idSchema,
@@ -127,6 +154,8 @@ export const contractInputSchema = z
       .nullable()
       .default(null),
     verificationWindowSeconds: z.number().int().min(0).default(DEFAULT_VERIFICATION_WINDOW_SECONDS),
+    review: reviewPolicySchema.default(() => ({ ...DEFAULT_REVIEW_POLICY })),
+    validationRules: validationRulesSchema.default(() => []),
   })
   .superRefine(
     (contract, ctx) => {
@@ -135,7 +164,7 @@ export const contractInputSchema = z
       }
     },
     // The contract-wide rules need well-formed fields; field errors are reported first.
-    { when: (payload) => payload.issues.length === 0 },
+    { when: wellFormed },
   ) satisfies z.ZodType<UseCaseContract>;
 
 const SLUG = /^[a-z0-9][a-z0-9._-]*$/;
@@ -155,11 +184,58 @@ export const participantInputSchema = z.strictObject({
     .transform((address) => address.toLowerCase() as `0x${string}`),
   webhookUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   /** Points to credit at registration, normalised to a decimal string of points ("1e3" → "1000"). */
-  initialPoints: z
-    .union([z.string(), z.number()])
-    .superRefine(amountRule((points: string | number) => pointsToUnits(points, 'initialPoints')))
-    .transform((points) => unitsToPoints(pointsToUnits(points)))
-    .optional(),
+  initialPoints: pointsTextSchema('initialPoints').optional(),
+});
+
+/** A party's dispute of what it received in an exchange. */
+export const disputeInputSchema = z.strictObject({
+  /** What the party expected to receive in this exchange, in points; normalised like initialPoints. */
+  expectedPoints: pointsTextSchema('expectedPoints').optional(),
+  reason: textSchema(1000),
+});
+
+const metricCorrectionSchema = z
+  .strictObject({
+    numPoints: pointsNumberSchema('numPoints').optional(),
+    factor: z.number().superRefine(amountRule((n: number) => factorToPpm(n, 'factor'))).optional(),
+  })
+  .refine((m) => m.numPoints !== undefined || m.factor !== undefined, { message: 'must correct numPoints, factor or both', when: wellFormed });
+
+/**
+ * A reviewer's decision on an incident. `correctedMetrics` goes with `adjust` only: adjust pays
+ * what the corrected metrics make due, the other decisions need no metrics.
+ */
+export const reviewInputSchema = z
+  .strictObject({
+    /** The incident to decide; may be left out when exactly one incident of the exchange awaits a review. */
+    incidentId: idSchema.optional(),
+    decision: z.enum(REVIEW_DECISIONS),
+    correctedMetrics: z
+      .strictObject({
+        incentiveForDataProvider: metricCorrectionSchema.optional(),
+        extraIncentiveForAIProvider: metricCorrectionSchema.optional(),
+      })
+      .refine((c) => c.incentiveForDataProvider !== undefined || c.extraIncentiveForAIProvider !== undefined, {
+        message: 'must correct at least one term',
+        when: wellFormed,
+      })
+      .optional(),
+    comment: textSchema(2000),
+  })
+  .superRefine((review, ctx) => {
+    if (review.decision === 'adjust' && review.correctedMetrics === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['correctedMetrics'], message: 'is required when the decision is adjust' });
+    }
+    if (review.decision !== 'adjust' && review.correctedMetrics !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['correctedMetrics'], message: `is only allowed when the decision is adjust, not ${review.decision}` });
+    }
+  });
+
+/** The feedback step: a rule the contract adds so the input behind an incident is refused next time. */
+export const validationRuleInputSchema = z.strictObject({
+  rule: z.enum(VALIDATION_RULES),
+  /** The incident that showed the rule was needed; it must be one of this contract's exchanges'. */
+  incidentId: idSchema.optional(),
 });
 
 export type IncentiveTermInput = z.input<typeof incentiveTermSchema>;
