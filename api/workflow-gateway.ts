@@ -3,20 +3,29 @@ import {
   Connection,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
-import type { SearchAttributePair } from '@temporalio/common';
-import { DvctContractId, DvctParticipants, DvctStage } from '../domain/search-attributes';
-import { exchangeWorkflowId, revocationWorkflowId, settlementWorkflowId } from '../lib/ids';
+import { ApplicationFailure, type SearchAttributePair } from '@temporalio/common';
+import { DvctError } from '../domain/errors';
+import type { Decided, IncidentSource } from '../domain/incidents';
+import { DvctContractId, DvctParticipants, DvctReviewStatus, DvctStage } from '../domain/search-attributes';
+import { canonicalJson } from '../lib/record-hash';
+import { exchangeWorkflowId, incidentWorkflowId, revocationWorkflowId, settlementWorkflowId, sha256Hex } from '../lib/ids';
 import {
   EXCHANGE_WORKFLOW,
+  INCIDENT_WORKFLOW,
   ONBOARDING_WORKFLOW,
   REVOCATION_WORKFLOW,
   SETTLEMENT_WORKFLOW,
   progressQuery,
+  raiseIncidentSignal,
+  reviewUpdate,
   type ExchangeProgress,
   type ExchangeWorkflowInput,
+  type IncidentWorkflowInput,
   type OnboardingWorkflowInput,
+  type ReviewInput,
   type RevocationWorkflowInput,
   type SettlementWorkflowInput,
 } from '../workflows/definitions';
@@ -38,6 +47,21 @@ export interface WorkflowGateway {
   startOnboarding(input: OnboardingWorkflowInput): Promise<StartedRun>;
   startRevocation(input: RevocationWorkflowInput, meta: { contractId: string }): Promise<StartedRun>;
   /**
+   * Hands an incident (already recorded) to a run: by Signal to the exchange's run while it is
+   * open — it handles the incident as its child `incident-<incidentId>` before it releases — else
+   * as a standalone run of that id. Either way answers the incident run's id and Web UI link (runId
+   * null for a signalled one: the child starts when the exchange's run gets to it).
+   */
+  raiseIncident(args: RaiseIncidentArgs): Promise<StartedRun>;
+  /**
+   * Sends a reviewer's decision to the incident's run as the Update `review` and answers what the
+   * run decided. The run's validator refusing it → DvctError REVIEW_NOT_AWAITED, VALIDATION_FAILED
+   * or CONFLICT (as it names it); no such run → NOT_FOUND; Temporal or the worker not answering in
+   * time → DEPENDENCY_UNAVAILABLE. The same decision sent again is the same Update (its id is
+   * derived from it), so a client retrying after a timeout gets the first answer.
+   */
+  submitReview(incidentId: string, input: ReviewInput): Promise<Decided>;
+  /**
    * Live progress of a run; null when there is no such run. The query carries a gRPC deadline, so
    * a run whose worker is down fails fast instead of leaving a call retrying in the background.
    */
@@ -46,6 +70,18 @@ export interface WorkflowGateway {
   health(): Promise<{ ok: boolean; detail: string }>;
   close(): Promise<void>;
 }
+
+export interface RaiseIncidentArgs {
+  exchangeWorkflowId: string;
+  incidentId: string;
+  exchangeId: string;
+  source: IncidentSource;
+  /** For the standalone run's search attributes. */
+  meta: { contractId: string; participants: string[] };
+}
+
+/** A review waits for the run to take it (its validator and handler): long enough for a busy worker, short for a person. */
+const REVIEW_TIMEOUT_MS = 15_000;
 
 export interface GatewayOptions {
   address: string;
@@ -165,6 +201,48 @@ export async function connectWorkflowGateway(opts: GatewayOptions): Promise<Work
       );
     },
 
+    async raiseIncident({ exchangeWorkflowId: exchangeRunId, incidentId, exchangeId, source, meta }) {
+      const workflowId = incidentWorkflowId(incidentId);
+      try {
+        await client.workflow.getHandle(exchangeRunId).signal(raiseIncidentSignal, { incidentId, source });
+        return { workflowId, runId: null, uiUrl: runUrl(workflowId) };
+      } catch (err) {
+        // The exchange's run is over (its allocations released): the incident runs on its own.
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+      const input: IncidentWorkflowInput = { incidentId, exchangeId, source, standalone: true };
+      return start(
+        INCIDENT_WORKFLOW,
+        workflowId,
+        [input],
+        [
+          { key: DvctContractId, value: meta.contractId },
+          { key: DvctParticipants, value: meta.participants },
+          { key: DvctReviewStatus, value: 'open' },
+        ],
+        `Incident (${source}) on exchange ${exchangeId}`,
+        [
+          `**Incident** \`${incidentId}\` (${source})`,
+          '',
+          `- exchange: \`${exchangeId}\` (contract \`${meta.contractId}\`), whose own run is over`,
+          `- participants: ${meta.participants.map((p) => `\`${p}\``).join(', ')}`,
+          '- steps: detection → rollback → review → correction → re-distribution → notification',
+        ].join('\n'),
+      );
+    },
+
+    async submitReview(incidentId, input) {
+      const workflowId = incidentWorkflowId(incidentId);
+      const updateId = `review-${sha256Hex(canonicalJson(input)).slice(0, 32)}`;
+      try {
+        return await connection.withDeadline(Date.now() + REVIEW_TIMEOUT_MS, () =>
+          client.workflow.getHandle(workflowId).executeUpdate(reviewUpdate, { args: [input], updateId }),
+        );
+      } catch (err) {
+        throw reviewFailure(err, incidentId);
+      }
+    },
+
     async progress(workflowId, timeoutMs) {
       try {
         return await connection.withDeadline(Date.now() + timeoutMs, () => client.workflow.getHandle(workflowId).query(progressQuery));
@@ -187,4 +265,20 @@ export async function connectWorkflowGateway(opts: GatewayOptions): Promise<Work
 
     close: () => connection.close(),
   };
+}
+
+/** What a failed review Update means for the API: the validator's own code when it names one. */
+function reviewFailure(err: unknown, incidentId: string): DvctError {
+  if (err instanceof WorkflowNotFoundError) return new DvctError('NOT_FOUND', `There is no run for incident ${incidentId}.`, { incidentId });
+  if (err instanceof WorkflowUpdateFailedError) {
+    const cause = err.cause;
+    const message = cause?.message ?? err.message;
+    const type = cause instanceof ApplicationFailure ? cause.type : null;
+    if (type === 'REVIEW_NOT_AWAITED' || type === 'VALIDATION_FAILED') return new DvctError(type, message, { incidentId });
+    return new DvctError('CONFLICT', message, { incidentId });
+  }
+  return new DvctError('DEPENDENCY_UNAVAILABLE', `The run of incident ${incidentId} did not take the review in time; send the same decision again.`, {
+    incidentId,
+    cause: err instanceof Error ? err.message : String(err),
+  });
 }

@@ -3,10 +3,20 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { createApp } from '../../api/app';
 import type { ChainReader, ComponentHealth } from '../../api/chain-reader';
-import type { StartedRun, WorkflowGateway } from '../../api/workflow-gateway';
+import type { RaiseIncidentArgs, StartedRun, WorkflowGateway } from '../../api/workflow-gateway';
 import { loadConfig, type Config } from '../../config/config';
-import type { ExchangeProgress, ExchangeWorkflowInput, OnboardingWorkflowInput, RevocationWorkflowInput, SettlementWorkflowInput } from '../../workflows/definitions';
-import { exchangeWorkflowId, revocationWorkflowId, settlementWorkflowId } from '../../lib/ids';
+import type { DvctError } from '../../domain/errors';
+import type { Decided } from '../../domain/incidents';
+import type {
+  ExchangeProgress,
+  ExchangeWorkflowInput,
+  OnboardingWorkflowInput,
+  ReviewInput,
+  RevocationWorkflowInput,
+  SettlementWorkflowInput,
+} from '../../workflows/definitions';
+import { exchangeWorkflowId, incidentWorkflowId, revocationWorkflowId, settlementWorkflowId } from '../../lib/ids';
+import { exchange } from '../db/fixtures';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 /**
@@ -20,10 +30,18 @@ export type StartCall =
   | { kind: 'onboarding'; input: OnboardingWorkflowInput }
   | { kind: 'revocation'; input: RevocationWorkflowInput; meta: { contractId: string } };
 
-/** Records every start; one run id per workflow id, as Temporal's USE_EXISTING policy gives. */
+/**
+ * Records every start; one run id per workflow id, as Temporal's USE_EXISTING policy gives. An
+ * incident is signalled to its exchange's run unless a test put that run in `closedRuns`; a review
+ * is answered as the run would take it, or refused with `reviewRefusal`.
+ */
 export class RecordingGateway implements WorkflowGateway {
   readonly starts: (StartCall & { workflowId: string })[] = [];
   readonly progressById = new Map<string, ExchangeProgress>();
+  readonly raises: (RaiseIncidentArgs & { mode: 'signalled' | 'standalone' })[] = [];
+  readonly closedRuns = new Set<string>();
+  readonly reviews: { incidentId: string; input: ReviewInput }[] = [];
+  reviewRefusal: DvctError | null = null;
   failStarts = false;
   healthy: ComponentHealth = { ok: true, detail: 'fake temporal' };
   private readonly runIds = new Map<string, string>();
@@ -31,12 +49,16 @@ export class RecordingGateway implements WorkflowGateway {
   private started(workflowId: string, call: StartCall): Promise<StartedRun> {
     if (this.failStarts) return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:7233'));
     this.starts.push({ ...call, workflowId });
+    return Promise.resolve(this.runOf(workflowId));
+  }
+
+  private runOf(workflowId: string): StartedRun {
     let runId = this.runIds.get(workflowId);
     if (!runId) {
       runId = `run-${this.runIds.size + 1}`;
       this.runIds.set(workflowId, runId);
     }
-    return Promise.resolve({ workflowId, runId, uiUrl: this.runUrl(workflowId, runId) });
+    return { workflowId, runId, uiUrl: this.runUrl(workflowId, runId) };
   }
 
   startExchange(input: ExchangeWorkflowInput, meta: { contractId: string; participants: string[] }): Promise<StartedRun> {
@@ -50,6 +72,19 @@ export class RecordingGateway implements WorkflowGateway {
   }
   startRevocation(input: RevocationWorkflowInput, meta: { contractId: string }): Promise<StartedRun> {
     return this.started(revocationWorkflowId(input.revocationId), { kind: 'revocation', input, meta });
+  }
+  raiseIncident(args: RaiseIncidentArgs): Promise<StartedRun> {
+    if (this.failStarts) return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:7233'));
+    const standalone = this.closedRuns.has(args.exchangeWorkflowId);
+    this.raises.push({ ...args, mode: standalone ? 'standalone' : 'signalled' });
+    const workflowId = incidentWorkflowId(args.incidentId);
+    return Promise.resolve(standalone ? this.runOf(workflowId) : { workflowId, runId: null, uiUrl: this.runUrl(workflowId) });
+  }
+  async submitReview(incidentId: string, input: ReviewInput): Promise<Decided> {
+    this.reviews.push({ incidentId, input });
+    if (this.reviewRefusal) throw this.reviewRefusal;
+    const { reviewerId, ...decision } = input;
+    return { ...decision, decidedBy: reviewerId ?? 'operator', decidedAt: '2026-11-21T12:00:00.000Z' };
   }
   async progress(workflowId: string): Promise<ExchangeProgress | null> {
     return this.progressById.get(workflowId) ?? null;
@@ -202,4 +237,31 @@ export function sampleContract(overrides: Record<string, unknown> = {}): Record<
     verificationWindowSeconds: 60,
     ...overrides,
   };
+}
+
+export const FIVE_POINTS = '5000000000000000000';
+
+/**
+ * An exchange of sampleContract's uc-1 (consumer org-c1, provider org-p1) as the worker records it
+ * once it has allocated: lines org-c1 → org-p1, org-orch → org-c1 and org-orch → org-p1, 5 points
+ * each, held until a minute from now.
+ */
+export async function allocatedExchange(h: Harness, id: string): Promise<string> {
+  await h.db.store.insertExchangeIfAbsent({
+    ...exchange(id, { usecaseContractId: 'uc-1', consumerId: 'org-c1', providerId: 'org-p1' }),
+    status: 'running',
+    stage: 'verification-window',
+  });
+  await h.db.store.recordDistribution({
+    exchangeId: id,
+    parts: [],
+    lines: [
+      { payerId: 'org-c1', recipientId: 'org-p1', amount: FIVE_POINTS },
+      { payerId: 'org-orch', recipientId: 'org-c1', amount: FIVE_POINTS },
+      { payerId: 'org-orch', recipientId: 'org-p1', amount: FIVE_POINTS },
+    ],
+    allocationTxHash: `0x${'a'.repeat(64)}`,
+    releaseAt: new Date(Date.now() + 60_000),
+  });
+  return id;
 }
