@@ -1,18 +1,22 @@
 import { z } from '@hono/zod-openapi';
 import type { AllocationRecord, ExchangeRecord } from '../db/records';
 import { unitsToPoints } from '../domain/amounts';
+import { DvctError } from '../domain/errors';
+import { INCIDENT_STATUSES } from '../domain/incidents';
 import type { Distribution, ExchangeStatus } from '../domain/types';
 import type { DetectionResult, ExchangeProgress } from '../workflows/definitions';
 import { actorId, isOperator, type Principal } from './auth';
 import type { ApiDeps } from './context';
-import { amountOf, nodeUrlFor, nodeViewSchema, notificationSchema, notificationView, pointsField, reportViewSchema, unitsField } from './views';
+import { amountOf, incidentUrl, nodeUrlFor, nodeViewSchema, notificationSchema, notificationView, pointsField, reportViewSchema, unitsField } from './views';
 
 /**
  * GET /v1/exchanges/{id}: the stored record, with the live state of a running workflow laid
  * over it (the database only learns a stage when an activity writes it; the run knows now).
  */
 
-const EXCHANGE_STATUSES = ['running', 'completed', 'rejected', 'failed', 'mismatch-detected'] as const satisfies readonly ExchangeStatus[];
+const EXCHANGE_STATUSES = ['running', 'completed', 'rejected', 'failed', 'cancelled'] as const satisfies readonly ExchangeStatus[];
+/** How many of an exchange's incidents its view lists, newest first (GET /v1/incidents?exchangeId= has them all). */
+const INCIDENTS_SHOWN = 100;
 /** A running workflow that does not answer its progress query within this is shown from the database. */
 const PROGRESS_TIMEOUT_MS = 2_000;
 
@@ -37,6 +41,7 @@ const distributionSchema = z
 
 const allocationSchema = lineSchema
   .extend({
+    round: z.string().openapi({ description: '`initial` for the exchange\'s own allocation; an incident id for the lines its correction added' }),
     status: z.enum(['allocated', 'released', 'revoked']),
     allocationTxHash: z.string().nullable(),
     releaseTxHash: z.string().nullable(),
@@ -73,6 +78,9 @@ export const exchangeViewSchema = z
     detection: detectionSchema.nullable(),
     error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }).nullable(),
     notifications: z.array(notificationSchema).openapi({ description: 'All of them for the operator; a participant sees its own' }),
+    incidents: z
+      .array(z.object({ id: z.string(), status: z.enum(INCIDENT_STATUSES), url: z.string() }))
+      .openapi({ description: `What went wrong with the distribution and was done about it, newest first (at most ${INCIDENTS_SHOWN}); follow url for the timeline` }),
     live: z.boolean().openapi({ description: 'True when stage, distribution, detection and error come from the running workflow itself' }),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -95,6 +103,7 @@ function allocationView(a: AllocationRecord): z.infer<typeof allocationSchema> {
     payerId: a.payerId,
     recipientId: a.recipientId,
     ...amountOf(a.amount),
+    round: a.round,
     status: a.status,
     allocationTxHash: a.allocationTxHash,
     releaseTxHash: a.releaseTxHash,
@@ -104,15 +113,30 @@ function allocationView(a: AllocationRecord): z.infer<typeof allocationSchema> {
   };
 }
 
-/** Who may see an exchange: the operator, its provider and consumer, anyone it pays, and the contract's orchestrator. */
+/**
+ * Who may see an exchange: the operator and its parties — provider and consumer, whoever pays or
+ * is paid in one of its allocations (any round), and the contract's orchestrator. The same parties
+ * as the store's exchangeIdsOfParty.
+ */
 export async function isVisibleTo(principal: Principal, exchange: ExchangeRecord, allocations: AllocationRecord[], deps: ApiDeps): Promise<boolean> {
   if (isOperator(principal)) return true;
   const id = actorId(principal);
   if (id === exchange.providerId || id === exchange.consumerId) return true;
-  if (allocations.some((a) => a.recipientId === id)) return true;
+  if (allocations.some((a) => a.recipientId === id || a.payerId === id)) return true;
   const contract = await deps.store.getContract(exchange.usecaseContractId);
   return contract?.orchestratorId === id;
 }
+
+/** The exchange and its allocations when `principal` may see it; NOT_FOUND otherwise, as for one that does not exist. */
+export async function visibleExchange(principal: Principal, id: string, deps: ApiDeps): Promise<{ exchange: ExchangeRecord; allocations: AllocationRecord[] }> {
+  const exchange = await deps.store.getExchange(id);
+  const allocations = exchange ? await deps.store.getAllocations(id) : [];
+  if (!exchange || !(await isVisibleTo(principal, exchange, allocations, deps))) throw new DvctError('NOT_FOUND', `There is no exchange ${id}.`);
+  return { exchange, allocations };
+}
+
+/** The `{id}` of /v1/exchanges/{id} and the routes under it. */
+export const exchangeIdParams = z.object({ id: z.string().min(1).max(256).openapi({ param: { name: 'id', in: 'path' } }) });
 
 async function liveProgress(exchange: ExchangeRecord, deps: ApiDeps): Promise<ExchangeProgress | null> {
   if (exchange.status !== 'running') return null;
@@ -132,7 +156,11 @@ export async function exchangeView(id: string, principal: Principal, deps: ApiDe
   const allocations = await store.getAllocations(id);
   if (!(await isVisibleTo(principal, exchange, allocations, deps))) return null;
 
-  const [progress, notifications] = await Promise.all([liveProgress(exchange, deps), store.listNotifications({ subjectId: id })]);
+  const [progress, notifications, incidents] = await Promise.all([
+    liveProgress(exchange, deps),
+    store.listNotifications({ subjectId: id }),
+    store.listIncidents({ exchangeId: id }, { limit: INCIDENTS_SHOWN }),
+  ]);
   const nodeUrl = nodeUrlFor(config.api.publicUrl);
   const consumedNodeId = exchange.consumedNodeId ?? progress?.nodes?.consumedNodeId ?? null;
   const outputNodeId = exchange.outputNodeId ?? progress?.nodes?.outputNodeId ?? null;
@@ -160,6 +188,7 @@ export async function exchangeView(id: string, principal: Principal, deps: ApiDe
     detection: progress?.detection ?? (exchange.detection as DetectionResult | null),
     error: progress?.error ?? exchange.error,
     notifications: notifications.filter((n) => viewer === null || n.participantId === viewer).map(notificationView),
+    incidents: incidents.map((i) => ({ id: i.id, status: i.status, url: incidentUrl(i.id) })),
     live: progress !== null,
     createdAt: exchange.createdAt.toISOString(),
     updatedAt: exchange.updatedAt.toISOString(),

@@ -54,6 +54,11 @@ export const reportViewSchema = z
   })
   .openapi('ExchangeReport');
 
+/** Where an incident and its timeline are read (relative, like an exchange's statusUrl). */
+export function incidentUrl(incidentId: string): string {
+  return `/v1/incidents/${encodeURIComponent(incidentId)}`;
+}
+
 export function nodeUrlFor(publicUrl: string): (nodeId: string) => string {
   return (nodeId) => `${publicUrl}/v1/nodes/${encodeURIComponent(nodeId)}`;
 }
@@ -62,9 +67,9 @@ export function nodeUrlFor(publicUrl: string): (nodeId: string) => string {
 export const notificationSchema = z
   .object({
     id: z.string().openapi({ description: 'Also the webhook\'s x-dvct-delivery header' }),
-    subjectId: z.string().openapi({ description: 'What it is about: an exchange or settlement id, or a revocation id' }),
+    subjectId: z.string().openapi({ description: 'What it is about: an exchange or settlement id, a revocation id or an incident id' }),
     participantId: z.string(),
-    kind: z.string().openapi({ example: 'allocation-revoked', description: '`distribution-allocated` or `allocation-revoked`' }),
+    kind: z.string().openapi({ example: 'allocation-revoked', description: 'What happened: `distribution-allocated`, `allocation-revoked`, or a step of an incident (e.g. `incident-resolved`, `incident-dismissed`)' }),
     payload: z.record(z.string(), z.unknown()),
     deliveryStatus: z.enum(['not-applicable', 'pending', 'delivered', 'failed']),
     attempts: z.number().int(),

@@ -6,7 +6,7 @@ import { exchangeIdFor, exchangeWorkflowId, sha256Hex } from '../../lib/ids';
 import { canonicalJson } from '../../lib/record-hash';
 import { actorId, forbidden, isOperator } from '../auth';
 import { createRouter, type ApiDeps, type ApiRouter } from '../context';
-import { exchangeView, exchangeViewSchema } from '../exchange-view';
+import { exchangeIdParams, exchangeView, exchangeViewSchema } from '../exchange-view';
 import { BODY_PROBLEMS, UNKNOWN_FIELDS_NOTE, authenticated, json, jsonBody, problems } from '../openapi';
 import { startRun } from '../start-run';
 
@@ -51,10 +51,10 @@ const getRoute = createRoute({
   method: 'get',
   path: '/v1/exchanges/{id}',
   tags: ['exchanges'],
-  summary: 'An exchange or pool settlement: stage, nodes, distribution, allocations, detection, notifications',
-  description: 'Visible to the operator, the provider and consumer, every recipient of an allocation and the contract\'s orchestrator; anyone else gets 404.',
+  summary: 'An exchange or pool settlement: stage, nodes, distribution, allocations (every round), detection, notifications, incidents',
+  description: 'Visible to the operator, the provider and consumer, whoever pays or is paid in one of its allocations and the contract\'s orchestrator; anyone else gets 404.',
   security: authenticated,
-  request: { params: z.object({ id: z.string().min(1).max(256).openapi({ param: { name: 'id', in: 'path' } }) }) },
+  request: { params: exchangeIdParams },
   responses: { 200: json(exchangeViewSchema, 'The exchange'), ...problems(400, 404) },
 });
 

@@ -4,7 +4,7 @@ import { idSchema } from '../../domain/schemas';
 import { revocationIdFor } from '../../lib/ids';
 import { actorId, forbidden, isOperator } from '../auth';
 import { createRouter, type ApiDeps, type ApiRouter } from '../context';
-import { isVisibleTo } from '../exchange-view';
+import { exchangeIdParams, visibleExchange } from '../exchange-view';
 import { BODY_PROBLEMS, UNKNOWN_FIELDS_NOTE, authenticated, json, jsonBody, problems } from '../openapi';
 import { startRun } from '../start-run';
 
@@ -45,7 +45,7 @@ const revokeRoute = createRoute({
   ].join(' '),
   security: authenticated,
   request: {
-    params: z.object({ id: z.string().min(1).max(256).openapi({ param: { name: 'id', in: 'path' } }) }),
+    params: exchangeIdParams,
     body: jsonBody(revocationRequestSchema, 'What to revoke and why'),
   },
   responses: { 202: json(revocationAcceptedSchema, 'Accepted; the run revokes, records and notifies'), ...problems(...BODY_PROBLEMS, 403, 404, 409, 422, 503) },
@@ -60,11 +60,7 @@ export function revocationRoutes(deps: ApiDeps): ApiRouter {
     const { id: exchangeId } = c.req.valid('param');
     const { recipientId, payerId, reason } = c.req.valid('json');
 
-    const exchange = await store.getExchange(exchangeId);
-    const allocations = await store.getAllocations(exchangeId);
-    if (!exchange || !(await isVisibleTo(principal, exchange, allocations, deps))) {
-      throw new DvctError('NOT_FOUND', `There is no exchange ${exchangeId}.`);
-    }
+    const { exchange, allocations } = await visibleExchange(principal, exchangeId, deps);
     if (!isOperator(principal)) {
       const contract = await store.getContract(exchange.usecaseContractId);
       if (actorId(principal) !== contract?.orchestratorId) {
@@ -87,7 +83,8 @@ export function revocationRoutes(deps: ApiDeps): ApiRouter {
       });
     }
 
-    const payerIds = unreleased.map((a) => a.payerId);
+    // One payer may have lines in several rounds (a correction added to the first allocation): the run revokes them all.
+    const payerIds = [...new Set(unreleased.map((a) => a.payerId))];
     const revocationId = revocationIdFor(exchangeId, payerIds, recipientId);
     const run = await startRun(`the revocation ${revocationId}`, () =>
       workflows.startRevocation(

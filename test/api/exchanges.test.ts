@@ -161,6 +161,7 @@ describe('GET /v1/exchanges/{id}', () => {
       allocation: null,
       detection: null,
       error: null,
+      incidents: [],
     };
     h.gateway.progressById.set(exchangeWorkflowId(exchangeId), progress);
     try {

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Units } from '../../domain/types';
 import { revocationWorkflowId } from '../../lib/ids';
-import { exchange } from '../db/fixtures';
-import { createHarness, expectProblemShape, sampleContract, type Harness } from './harness';
+import { allocatedExchange as recorded, createHarness, expectProblemShape, sampleContract, type Harness } from './harness';
 
 /** POST /v1/exchanges/{id}/revocations: who may revoke what, answered before any run starts. */
 let h: Harness;
@@ -11,28 +9,7 @@ let provider: { apiKey: string };
 let consumer: { apiKey: string };
 let stranger: { apiKey: string };
 
-const FIVE = '5000000000000000000' as Units;
-
-/** An exchange with lines c1 → p1, orch → c1 and orch → p1, all held, as the worker records them. */
-async function allocatedExchange(id: string): Promise<string> {
-  await h.db.store.insertExchangeIfAbsent({
-    ...exchange(id, { usecaseContractId: 'uc-1', consumerId: 'org-c1', providerId: 'org-p1' }),
-    status: 'running',
-    stage: 'verification-window',
-  });
-  await h.db.store.recordDistribution({
-    exchangeId: id,
-    parts: [],
-    lines: [
-      { payerId: 'org-c1', recipientId: 'org-p1', amount: FIVE },
-      { payerId: 'org-orch', recipientId: 'org-c1', amount: FIVE },
-      { payerId: 'org-orch', recipientId: 'org-p1', amount: FIVE },
-    ],
-    allocationTxHash: `0x${'a'.repeat(64)}`,
-    releaseAt: new Date(Date.now() + 60_000),
-  });
-  return id;
-}
+const allocatedExchange = (id: string) => recorded(h, id);
 
 function revoke(key: string, exchangeId: string, body: unknown) {
   return h.request('POST', `/v1/exchanges/${exchangeId}/revocations`, { key, body });
@@ -82,7 +59,7 @@ describe('POST /v1/exchanges/{id}/revocations', () => {
 
   it('without payerId takes every unreleased line of the recipient; the orchestrator may ask', async () => {
     const ex = await allocatedExchange('ex-rev-2');
-    await h.db.store.markAllocationsReleased(ex, [{ payerId: 'org-c1', recipientId: 'org-p1' }], `0x${'b'.repeat(64)}`);
+    await h.db.store.markAllocationsReleased(ex, [{ round: 'initial', payerId: 'org-c1', recipientId: 'org-p1' }], `0x${'b'.repeat(64)}`);
     const res = await revoke(orchestrator.apiKey, ex, { recipientId: 'org-p1', reason: 'Breach of clause 4' });
     expect(res.status).toBe(202);
     expect(res.body.workflowId).toBe(`revocation-${ex}-org-orch-org-p1`);
@@ -94,9 +71,25 @@ describe('POST /v1/exchanges/{id}/revocations', () => {
     expect(startsOf(both)[0]?.input).toMatchObject({ payerIds: ['org-c1', 'org-orch'] });
   });
 
+  it('names a payer once when its lines to the recipient span rounds (a correction added to the first allocation)', async () => {
+    const ex = await allocatedExchange('ex-rev-rounds');
+    await h.db.store.recordDistribution({
+      exchangeId: ex,
+      round: 'inc-1',
+      parts: [],
+      lines: [{ payerId: 'org-orch', recipientId: 'org-c1', amount: '1' }],
+      allocationTxHash: null,
+      releaseAt: new Date(Date.now() + 60_000),
+    });
+    const res = await revoke(h.operatorKey, ex, { recipientId: 'org-c1', reason: 'Breach of clause 4' });
+    expect(res.status).toBe(202);
+    expect(res.body.workflowId).toBe(`revocation-${ex}-org-orch-org-c1`);
+    expect(startsOf(ex)[0]?.input).toMatchObject({ payerIds: ['org-orch'] });
+  });
+
   it('refuses a released line with 409 ALLOCATION_RELEASED, and no run starts', async () => {
     const ex = await allocatedExchange('ex-rev-4');
-    await h.db.store.markAllocationsReleased(ex, [{ payerId: 'org-orch', recipientId: 'org-c1' }], `0x${'c'.repeat(64)}`);
+    await h.db.store.markAllocationsReleased(ex, [{ round: 'initial', payerId: 'org-orch', recipientId: 'org-c1' }], `0x${'c'.repeat(64)}`);
     expectProblemShape(await revoke(h.operatorKey, ex, { recipientId: 'org-c1', payerId: 'org-orch', reason: 'late' }), 409, 'ALLOCATION_RELEASED');
     expectProblemShape(await revoke(h.operatorKey, ex, { recipientId: 'org-c1', reason: 'late' }), 409, 'ALLOCATION_RELEASED');
     expect(startsOf(ex)).toHaveLength(0);
