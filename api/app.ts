@@ -7,12 +7,16 @@ import { limitBody, requireJsonBody } from './json-body';
 import { BEARER_AUTH } from './openapi';
 import { requestLog } from './request-log';
 import { contractRoutes } from './routes/contracts';
+import { disputeRoutes } from './routes/disputes';
 import { exchangeRoutes } from './routes/exchanges';
 import { healthRoutes } from './routes/health';
+import { incidentRoutes } from './routes/incidents';
 import { nodeRoutes } from './routes/nodes';
 import { participantRoutes } from './routes/participants';
+import { reviewRoutes } from './routes/reviews';
 import { revocationRoutes } from './routes/revocations';
 import { settlementRoutes } from './routes/settlements';
+import { validationRuleRoutes } from './routes/validation-rules';
 
 /**
  * The HTTP API. The whole request pipeline is composed here, in order:
@@ -33,8 +37,12 @@ export function createApp(deps: ApiDeps): ApiRouter {
   app.route('/', participantRoutes(deps));
   app.route('/', contractRoutes(deps));
   app.route('/', settlementRoutes(deps));
+  app.route('/', validationRuleRoutes(deps));
   app.route('/', exchangeRoutes(deps));
   app.route('/', revocationRoutes(deps));
+  app.route('/', disputeRoutes(deps));
+  app.route('/', reviewRoutes(deps));
+  app.route('/', incidentRoutes(deps));
   app.route('/', nodeRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER_AUTH, {
