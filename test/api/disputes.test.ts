@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exchangeWorkflowId, incidentWorkflowId } from '../../lib/ids';
 import { exchange } from '../db/fixtures';
-import { allocatedExchange, createHarness, expectProblemShape, sampleContract, type Harness } from './harness';
+import { allocatedExchange, createHarness, expectProblemShape, registerSampleContract, type Harness, type SampleParties } from './harness';
 
 /** POST /v1/exchanges/{id}/disputes: a party opens an incident about what it received. */
 let h: Harness;
-let orchestrator: { apiKey: string };
-let provider: { apiKey: string };
-let consumer: { apiKey: string };
-let stranger: { apiKey: string };
+let the: SampleParties;
 
 function dispute(key: string, exchangeId: string, body: unknown) {
   return h.request('POST', `/v1/exchanges/${exchangeId}/disputes`, { key, body });
@@ -20,11 +17,7 @@ function raisesOf(exchangeId: string) {
 
 beforeAll(async () => {
   h = await createHarness();
-  orchestrator = await h.register('org-orch', ['orchestrator']);
-  provider = await h.register('org-p1', ['data-provider']);
-  consumer = await h.register('org-c1', ['data-consumer', 'ai-provider']);
-  stranger = await h.register('org-x', ['data-consumer']);
-  expect((await h.request('POST', '/v1/contracts', { key: h.operatorKey, body: sampleContract() })).status).toBe(201);
+  the = await registerSampleContract(h);
 });
 afterAll(() => h?.close());
 
@@ -32,7 +25,7 @@ describe('POST /v1/exchanges/{id}/disputes', () => {
   it('opens one incident per party and request, raised into the exchange\'s open run', async () => {
     const ex = await allocatedExchange(h, 'ex-dis-1');
     const body = { expectedPoints: '8.50', reason: '  We were promised 8.5 points per dataset  ' };
-    const first = await dispute(provider.apiKey, ex, body);
+    const first = await dispute(the.provider.apiKey, ex, body);
     expect(first.status).toBe(202);
     const incidentId: string = first.body.incidentId;
     expect(incidentId).toMatch(/^inc-[0-9a-f]{32}$/);
@@ -62,20 +55,20 @@ describe('POST /v1/exchanges/{id}/disputes', () => {
     ]);
 
     // The same dispute (the same amount written otherwise) is the same incident; another reason is another one.
-    const again = await dispute(provider.apiKey, ex, { expectedPoints: 8.5, reason: 'We were promised 8.5 points per dataset' });
+    const again = await dispute(the.provider.apiKey, ex, { expectedPoints: 8.5, reason: 'We were promised 8.5 points per dataset' });
     expect(again.status).toBe(202);
     expect(again.body).toMatchObject({ incidentId, duplicate: true });
-    const other = await dispute(provider.apiKey, ex, { reason: 'The provider share looks wrong' });
+    const other = await dispute(the.provider.apiKey, ex, { reason: 'The provider share looks wrong' });
     expect(other.body.incidentId).not.toBe(incidentId);
     expect((await h.db.store.getIncident(other.body.incidentId))?.dispute).toEqual({ participantId: 'org-p1', expectedPoints: null, reason: 'The provider share looks wrong' });
     // The same words from another party are that party's incident.
-    expect((await dispute(consumer.apiKey, ex, { expectedPoints: 8.5, reason: 'We were promised 8.5 points per dataset' })).body.incidentId).not.toBe(incidentId);
+    expect((await dispute(the.consumer.apiKey, ex, { expectedPoints: 8.5, reason: 'We were promised 8.5 points per dataset' })).body.incidentId).not.toBe(incidentId);
   });
 
   it('runs the incident on its own once the exchange\'s run is over', async () => {
     const ex = await allocatedExchange(h, 'ex-dis-2');
     h.gateway.closedRuns.add(exchangeWorkflowId(ex));
-    const res = await dispute(consumer.apiKey, ex, { expectedPoints: 15, reason: 'The AI award is missing' });
+    const res = await dispute(the.consumer.apiKey, ex, { expectedPoints: 15, reason: 'The AI award is missing' });
     expect(res.status).toBe(202);
     expect(raisesOf(ex)).toMatchObject([{ mode: 'standalone', incidentId: res.body.incidentId }]);
     expect(res.body.temporalUiUrl).toContain(incidentWorkflowId(res.body.incidentId));
@@ -84,9 +77,9 @@ describe('POST /v1/exchanges/{id}/disputes', () => {
   it('raises a closed incident no more: a repeat answers the same incident', async () => {
     const ex = await allocatedExchange(h, 'ex-dis-3');
     const body = { reason: 'Too little' };
-    const first = await dispute(provider.apiKey, ex, body);
+    const first = await dispute(the.provider.apiKey, ex, body);
     await h.db.store.updateIncident(first.body.incidentId, { status: 'dismissed', closedAt: new Date() });
-    const again = await dispute(provider.apiKey, ex, body);
+    const again = await dispute(the.provider.apiKey, ex, body);
     expect(again.status).toBe(202);
     expect(again.body).toMatchObject({ incidentId: first.body.incidentId, workflowId: first.body.workflowId, duplicate: true });
     expect(raisesOf(ex)).toHaveLength(1);
@@ -102,7 +95,7 @@ describe('POST /v1/exchanges/{id}/disputes', () => {
       allocationTxHash: null,
       releaseAt: new Date(),
     });
-    for (const party of [provider, consumer, orchestrator, stranger]) {
+    for (const party of [the.provider, the.consumer, the.orchestrator, the.stranger]) {
       expect((await dispute(party.apiKey, ex, { reason: 'Check it' })).status).toBe(202);
     }
   });
@@ -111,19 +104,19 @@ describe('POST /v1/exchanges/{id}/disputes', () => {
     const ex = await allocatedExchange(h, 'ex-dis-5');
     const body = { reason: 'r' };
     expectProblemShape(await dispute(h.operatorKey, ex, body), 403, 'FORBIDDEN');
-    expectProblemShape(await dispute(stranger.apiKey, ex, body), 404, 'NOT_FOUND');
-    expectProblemShape(await dispute(provider.apiKey, 'ex-missing', body), 404, 'NOT_FOUND');
+    expectProblemShape(await dispute(the.stranger.apiKey, ex, body), 404, 'NOT_FOUND');
+    expectProblemShape(await dispute(the.provider.apiKey, 'ex-missing', body), 404, 'NOT_FOUND');
     expectProblemShape(await h.request('POST', `/v1/exchanges/${ex}/disputes`, { body }), 401, 'UNAUTHENTICATED');
     expect(raisesOf(ex)).toEqual([]);
   });
 
   it('answers 409 for an exchange that allocated nothing: rejected, or not allocated yet', async () => {
     await h.db.store.insertExchangeIfAbsent({ ...exchange('ex-dis-rejected', { consumerId: 'org-c1', providerId: 'org-p1' }), status: 'rejected', stage: 'rejected' });
-    const rejected = await dispute(provider.apiKey, 'ex-dis-rejected', { reason: 'r' });
+    const rejected = await dispute(the.provider.apiKey, 'ex-dis-rejected', { reason: 'r' });
     expectProblemShape(rejected, 409, 'CONFLICT');
     expect(rejected.body.detail).toContain('ended rejected before anything was allocated');
     await h.db.store.insertExchangeIfAbsent({ ...exchange('ex-dis-early', { consumerId: 'org-c1', providerId: 'org-p1' }), stage: 'creating-nodes' });
-    const early = await dispute(provider.apiKey, 'ex-dis-early', { reason: 'r' });
+    const early = await dispute(the.provider.apiKey, 'ex-dis-early', { reason: 'r' });
     expectProblemShape(early, 409, 'CONFLICT');
     expect(early.body.detail).toContain('has allocated nothing yet');
     expect(await h.db.store.listIncidents({ exchangeIds: ['ex-dis-rejected', 'ex-dis-early'] }, { limit: 10 })).toEqual([]);
@@ -132,7 +125,7 @@ describe('POST /v1/exchanges/{id}/disputes', () => {
   it('validates the body: reason 1..1000 characters, expectedPoints as exact points, no unknown fields', async () => {
     const ex = await allocatedExchange(h, 'ex-dis-6');
     const fieldsOf = async (body: unknown) => {
-      const res = await dispute(provider.apiKey, ex, body);
+      const res = await dispute(the.provider.apiKey, ex, body);
       expectProblemShape(res, 400, 'VALIDATION_FAILED');
       return res.body.errors.map((e: { path: string }) => e.path);
     };
@@ -143,18 +136,18 @@ describe('POST /v1/exchanges/{id}/disputes', () => {
     expect(await fieldsOf({ reason: 'r', expectedPoints: 'eight' })).toEqual(['expectedPoints']);
     expect(await fieldsOf({ reason: 'r', expectedPoints: '0.0000000000000000001' })).toEqual(['expectedPoints']);
     expect(await fieldsOf({ reason: 'r', amount: 1 })).toEqual(['amount']);
-    expect((await dispute(provider.apiKey, ex, { reason: 'x'.repeat(1000), expectedPoints: '1e3' })).status).toBe(202);
+    expect((await dispute(the.provider.apiKey, ex, { reason: 'x'.repeat(1000), expectedPoints: '1e3' })).status).toBe(202);
   });
 
   it('answers 503 when Temporal is down, with the incident recorded: the same request again raises it', async () => {
     const ex = await allocatedExchange(h, 'ex-dis-7');
     h.gateway.failStarts = true;
     try {
-      expectProblemShape(await dispute(provider.apiKey, ex, { reason: 'r' }), 503, 'DEPENDENCY_UNAVAILABLE');
+      expectProblemShape(await dispute(the.provider.apiKey, ex, { reason: 'r' }), 503, 'DEPENDENCY_UNAVAILABLE');
     } finally {
       h.gateway.failStarts = false;
     }
-    const retried = await dispute(provider.apiKey, ex, { reason: 'r' });
+    const retried = await dispute(the.provider.apiKey, ex, { reason: 'r' });
     expect(retried.status).toBe(202);
     expect(retried.body.duplicate).toBe(true);
     expect(raisesOf(ex)).toHaveLength(1);

@@ -239,6 +239,33 @@ export function sampleContract(overrides: Record<string, unknown> = {}): Record<
   };
 }
 
+export type Member = Awaited<ReturnType<Harness['register']>>;
+
+export interface SampleParties {
+  orchestrator: Member;
+  provider: Member;
+  /** The consumer, also the AI provider. */
+  consumer: Member;
+  /** A data consumer with no part in sampleContract. */
+  stranger: Member;
+  /** A participant with the reviewer role only. */
+  reviewer: Member;
+}
+
+/** Registers sampleContract's parties (org-orch, org-p1, org-c1), a stranger org-x and a reviewer org-rev, then the contract uc-1. */
+export async function registerSampleContract(h: Harness): Promise<SampleParties> {
+  const parties: SampleParties = {
+    orchestrator: await h.register('org-orch', ['orchestrator']),
+    provider: await h.register('org-p1', ['data-provider']),
+    consumer: await h.register('org-c1', ['data-consumer', 'ai-provider']),
+    stranger: await h.register('org-x', ['data-consumer']),
+    reviewer: await h.register('org-rev', ['reviewer']),
+  };
+  const registered = await h.request('POST', '/v1/contracts', { key: h.operatorKey, body: sampleContract() });
+  if (registered.status !== 201) throw new Error(`registering uc-1: ${registered.status} ${registered.text}`);
+  return parties;
+}
+
 export const FIVE_POINTS = '5000000000000000000';
 
 /**

@@ -2,13 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncidentStatus } from '../../domain/incidents';
 import { incidentWorkflowId } from '../../lib/ids';
 import { exchange } from '../db/fixtures';
-import { allocatedExchange, createHarness, expectProblemShape, FIVE_POINTS, sampleContract, type Harness } from './harness';
+import { allocatedExchange, createHarness, expectProblemShape, FIVE_POINTS, registerSampleContract, type Harness, type SampleParties } from './harness';
 
 /** GET /v1/incidents and /v1/incidents/{id}, and the incidents an exchange shows. */
 let h: Harness;
-let provider: { apiKey: string };
-let stranger: { apiKey: string };
-let reviewer: { apiKey: string };
+let the: SampleParties;
 let outsider: { apiKey: string };
 
 const TEN_POINTS = '10000000000000000000';
@@ -24,13 +22,8 @@ const ids = (body: { incidents: { id: string }[] }) => body.incidents.map((i) =>
 
 beforeAll(async () => {
   h = await createHarness();
-  await h.register('org-orch', ['orchestrator']);
-  provider = await h.register('org-p1', ['data-provider']);
-  await h.register('org-c1', ['data-consumer', 'ai-provider']);
-  stranger = await h.register('org-x', ['data-consumer']);
-  reviewer = await h.register('org-rev', ['reviewer']);
+  the = await registerSampleContract(h);
   outsider = await h.register('org-out', ['data-provider']);
-  expect((await h.request('POST', '/v1/contracts', { key: h.operatorKey, body: sampleContract() })).status).toBe(201);
 
   await allocatedExchange(h, 'ex-inc-1');
   await allocatedExchange(h, 'ex-inc-2');
@@ -65,7 +58,7 @@ describe('GET /v1/incidents/{id}', () => {
     await h.db.store.appendIncidentEvent({ incidentId: 'inc-full', key: 'detected', step: 'detection', summary: 'org-c1 is 5 points short', details: { short: '5' }, txHashes: [] });
     await h.db.store.appendIncidentEvent({ incidentId: 'inc-full', key: 'redistributed', step: 'redistribution', summary: '5 more points', details: null, txHashes: ['0xabc'] });
 
-    const res = await h.request('GET', '/v1/incidents/inc-full', { key: provider.apiKey });
+    const res = await h.request('GET', '/v1/incidents/inc-full', { key: the.provider.apiKey });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       id: 'inc-full',
@@ -94,9 +87,9 @@ describe('GET /v1/incidents/{id}', () => {
   });
 
   it('is visible to the operator, reviewers and the parties of its exchange; 404 to anyone else', async () => {
-    for (const key of [h.operatorKey, reviewer.apiKey, provider.apiKey]) expect((await h.request('GET', '/v1/incidents/inc-1', { key })).status).toBe(200);
+    for (const key of [h.operatorKey, the.reviewer.apiKey, the.provider.apiKey]) expect((await h.request('GET', '/v1/incidents/inc-1', { key })).status).toBe(200);
     expectProblemShape(await h.request('GET', '/v1/incidents/inc-1', { key: outsider.apiKey }), 404, 'NOT_FOUND');
-    expectProblemShape(await h.request('GET', '/v1/incidents/inc-3', { key: provider.apiKey }), 404, 'NOT_FOUND');
+    expectProblemShape(await h.request('GET', '/v1/incidents/inc-3', { key: the.provider.apiKey }), 404, 'NOT_FOUND');
     expectProblemShape(await h.request('GET', '/v1/incidents/inc-none', { key: h.operatorKey }), 404, 'NOT_FOUND');
     expectProblemShape(await h.request('GET', '/v1/incidents/inc-1'), 401, 'UNAUTHENTICATED');
   });
@@ -104,22 +97,22 @@ describe('GET /v1/incidents/{id}', () => {
 
 describe('GET /v1/incidents', () => {
   it('lists every incident, newest first, for the operator and reviewers', async () => {
-    for (const key of [h.operatorKey, reviewer.apiKey]) {
+    for (const key of [h.operatorKey, the.reviewer.apiKey]) {
       const res = await h.request('GET', '/v1/incidents?exchangeId=ex-inc-1', { key });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ incidents: [{ id: 'inc-4', exchangeId: 'ex-inc-1', status: 'awaiting-review', url: '/v1/incidents/inc-4' }, { id: 'inc-1' }], hasMore: false });
     }
-    expect(ids((await h.request('GET', '/v1/incidents?status=awaiting-review', { key: reviewer.apiKey })).body)).toEqual(['inc-4', 'inc-2']);
+    expect(ids((await h.request('GET', '/v1/incidents?status=awaiting-review', { key: the.reviewer.apiKey })).body)).toEqual(['inc-4', 'inc-2']);
     expect(ids((await h.request('GET', '/v1/incidents?exchangeId=ex-inc-other', { key: h.operatorKey })).body)).toEqual(['inc-3']);
   });
 
   it('lists for any other participant only the incidents of exchanges it is a party to', async () => {
-    const mine = await h.request('GET', '/v1/incidents?limit=200', { key: provider.apiKey });
+    const mine = await h.request('GET', '/v1/incidents?limit=200', { key: the.provider.apiKey });
     expect(ids(mine.body).filter((id) => id !== 'inc-full')).toEqual(['inc-4', 'inc-2', 'inc-1']);
-    expect(ids((await h.request('GET', '/v1/incidents?status=resolved&exchangeId=ex-inc-1', { key: provider.apiKey })).body)).toEqual(['inc-1']);
-    expect(ids((await h.request('GET', '/v1/incidents?exchangeId=ex-inc-other', { key: provider.apiKey })).body)).toEqual([]);
+    expect(ids((await h.request('GET', '/v1/incidents?status=resolved&exchangeId=ex-inc-1', { key: the.provider.apiKey })).body)).toEqual(['inc-1']);
+    expect(ids((await h.request('GET', '/v1/incidents?exchangeId=ex-inc-other', { key: the.provider.apiKey })).body)).toEqual([]);
     expect(ids((await h.request('GET', '/v1/incidents', { key: outsider.apiKey })).body)).toEqual(['inc-3']);
-    expect(ids((await h.request('GET', '/v1/incidents', { key: stranger.apiKey })).body)).toEqual(['inc-3']);
+    expect(ids((await h.request('GET', '/v1/incidents', { key: the.stranger.apiKey })).body)).toEqual(['inc-3']);
   });
 
   it('pages with limit and before', async () => {
@@ -149,7 +142,7 @@ describe('an exchange\'s incidents and rounds', () => {
       releaseAt: new Date('2030-01-01T00:00:00Z'),
     });
     await h.db.store.updateExchange('ex-inc-1', { status: 'cancelled', stage: 'cancelled' });
-    const res = await h.request('GET', '/v1/exchanges/ex-inc-1', { key: provider.apiKey });
+    const res = await h.request('GET', '/v1/exchanges/ex-inc-1', { key: the.provider.apiKey });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('cancelled');
     expect(res.body.incidents).toEqual([

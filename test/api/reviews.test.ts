@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DvctError } from '../../domain/errors';
 import { incidentWorkflowId } from '../../lib/ids';
-import { allocatedExchange, createHarness, expectProblemShape, sampleContract, type Harness } from './harness';
+import { allocatedExchange, createHarness, expectProblemShape, registerSampleContract, type Harness, type SampleParties } from './harness';
 
 /** POST /v1/exchanges/{id}/review: a reviewer's decision, sent to the incident's run. */
 let h: Harness;
-let provider: { apiKey: string };
-let stranger: { apiKey: string };
-let reviewer: { apiKey: string };
+let the: SampleParties;
 
 const approve = { decision: 'approve-correction', comment: 'The contract says factor 1' };
 
@@ -29,19 +27,14 @@ function reviewsOf(incidentId: string) {
 
 beforeAll(async () => {
   h = await createHarness();
-  await h.register('org-orch', ['orchestrator']);
-  provider = await h.register('org-p1', ['data-provider']);
-  await h.register('org-c1', ['data-consumer', 'ai-provider']);
-  stranger = await h.register('org-x', ['data-consumer']);
-  reviewer = await h.register('org-rev', ['reviewer']);
-  expect((await h.request('POST', '/v1/contracts', { key: h.operatorKey, body: sampleContract() })).status).toBe(201);
+  the = await registerSampleContract(h);
 });
 afterAll(() => h?.close());
 
 describe('POST /v1/exchanges/{id}/review', () => {
   it('sends a reviewer\'s decision to the one incident awaiting a review and answers what its run decided', async () => {
     const ex = await withIncident('ex-rev-a', 'inc-a');
-    const res = await review(reviewer.apiKey, ex, approve);
+    const res = await review(the.reviewer.apiKey, ex, approve);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       incidentId: 'inc-a',
@@ -62,11 +55,11 @@ describe('POST /v1/exchanges/{id}/review', () => {
 
   it('answers 409 REVIEW_NOT_AWAITED when no incident waits for one, and sends nothing', async () => {
     await allocatedExchange(h, 'ex-rev-none');
-    expectProblemShape(await review(reviewer.apiKey, 'ex-rev-none', approve), 409, 'REVIEW_NOT_AWAITED');
+    expectProblemShape(await review(the.reviewer.apiKey, 'ex-rev-none', approve), 409, 'REVIEW_NOT_AWAITED');
     await withIncident('ex-rev-open', 'inc-still-open', 'open');
-    expectProblemShape(await review(reviewer.apiKey, 'ex-rev-open', approve), 409, 'REVIEW_NOT_AWAITED');
+    expectProblemShape(await review(the.reviewer.apiKey, 'ex-rev-open', approve), 409, 'REVIEW_NOT_AWAITED');
     await withIncident('ex-rev-done', 'inc-done', 'resolved');
-    expectProblemShape(await review(reviewer.apiKey, 'ex-rev-done', { ...approve, incidentId: 'inc-done' }), 409, 'REVIEW_NOT_AWAITED');
+    expectProblemShape(await review(the.reviewer.apiKey, 'ex-rev-done', { ...approve, incidentId: 'inc-done' }), 409, 'REVIEW_NOT_AWAITED');
     expect([...reviewsOf('inc-still-open'), ...reviewsOf('inc-done')]).toEqual([]);
   });
 
@@ -74,14 +67,14 @@ describe('POST /v1/exchanges/{id}/review', () => {
     const ex = await withIncident('ex-rev-c', 'inc-c1');
     await h.db.store.openIncident({ id: 'inc-c2', exchangeId: ex, source: 'dispute', workflowId: incidentWorkflowId('inc-c2'), dispute: null });
     await h.db.store.updateIncident('inc-c2', { status: 'awaiting-review' });
-    const both = await review(reviewer.apiKey, ex, approve);
+    const both = await review(the.reviewer.apiKey, ex, approve);
     expectProblemShape(both, 400, 'VALIDATION_FAILED');
     expect(both.body.errors).toEqual([{ path: 'incidentId', message: expect.stringContaining('inc-c1, inc-c2') }]);
 
-    expect((await review(reviewer.apiKey, ex, { ...approve, incidentId: 'inc-c2' })).body.incidentId).toBe('inc-c2');
+    expect((await review(the.reviewer.apiKey, ex, { ...approve, incidentId: 'inc-c2' })).body.incidentId).toBe('inc-c2');
     await withIncident('ex-rev-d', 'inc-d');
-    expectProblemShape(await review(reviewer.apiKey, ex, { ...approve, incidentId: 'inc-d' }), 404, 'NOT_FOUND');
-    expectProblemShape(await review(reviewer.apiKey, ex, { ...approve, incidentId: 'inc-none' }), 404, 'NOT_FOUND');
+    expectProblemShape(await review(the.reviewer.apiKey, ex, { ...approve, incidentId: 'inc-d' }), 404, 'NOT_FOUND');
+    expectProblemShape(await review(the.reviewer.apiKey, ex, { ...approve, incidentId: 'inc-none' }), 404, 'NOT_FOUND');
     expect(reviewsOf('inc-d')).toEqual([]);
   });
 
@@ -97,7 +90,7 @@ describe('POST /v1/exchanges/{id}/review', () => {
     try {
       for (const [refusal, status, code] of cases) {
         h.gateway.reviewRefusal = refusal;
-        expectProblemShape(await review(reviewer.apiKey, ex, approve), status, code);
+        expectProblemShape(await review(the.reviewer.apiKey, ex, approve), status, code);
       }
     } finally {
       h.gateway.reviewRefusal = null;
@@ -106,9 +99,9 @@ describe('POST /v1/exchanges/{id}/review', () => {
 
   it('lets only the operator and reviewers decide: other parties 403, strangers and unknown exchanges 404, no key 401', async () => {
     const ex = await withIncident('ex-rev-f', 'inc-f');
-    expectProblemShape(await review(provider.apiKey, ex, approve), 403, 'FORBIDDEN');
-    expectProblemShape(await review(stranger.apiKey, ex, approve), 404, 'NOT_FOUND');
-    expectProblemShape(await review(reviewer.apiKey, 'ex-missing', approve), 404, 'NOT_FOUND');
+    expectProblemShape(await review(the.provider.apiKey, ex, approve), 403, 'FORBIDDEN');
+    expectProblemShape(await review(the.stranger.apiKey, ex, approve), 404, 'NOT_FOUND');
+    expectProblemShape(await review(the.reviewer.apiKey, 'ex-missing', approve), 404, 'NOT_FOUND');
     expectProblemShape(await h.request('POST', `/v1/exchanges/${ex}/review`, { body: approve }), 401, 'UNAUTHENTICATED');
     expect(reviewsOf('inc-f')).toEqual([]);
   });
@@ -116,7 +109,7 @@ describe('POST /v1/exchanges/{id}/review', () => {
   it('validates the decision: correctedMetrics with adjust and only with adjust, valid metrics, a comment', async () => {
     const ex = await withIncident('ex-rev-g', 'inc-g');
     const fieldsOf = async (body: unknown) => {
-      const res = await review(reviewer.apiKey, ex, body);
+      const res = await review(the.reviewer.apiKey, ex, body);
       expectProblemShape(res, 400, 'VALIDATION_FAILED');
       return res.body.errors.map((e: { path: string }) => e.path);
     };

@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revocationWorkflowId } from '../../lib/ids';
-import { allocatedExchange as recorded, createHarness, expectProblemShape, sampleContract, type Harness } from './harness';
+import { allocatedExchange as recorded, createHarness, expectProblemShape, registerSampleContract, type Harness, type SampleParties } from './harness';
 
 /** POST /v1/exchanges/{id}/revocations: who may revoke what, answered before any run starts. */
 let h: Harness;
-let orchestrator: { apiKey: string };
-let provider: { apiKey: string };
-let consumer: { apiKey: string };
-let stranger: { apiKey: string };
+let the: SampleParties;
 
 const allocatedExchange = (id: string) => recorded(h, id);
 
@@ -21,11 +18,7 @@ function startsOf(exchangeId: string) {
 
 beforeAll(async () => {
   h = await createHarness();
-  orchestrator = await h.register('org-orch', ['orchestrator']);
-  provider = await h.register('org-p1', ['data-provider']);
-  consumer = await h.register('org-c1', ['data-consumer', 'ai-provider']);
-  stranger = await h.register('org-x', ['data-consumer']);
-  expect((await h.request('POST', '/v1/contracts', { key: h.operatorKey, body: sampleContract() })).status).toBe(201);
+  the = await registerSampleContract(h);
 });
 afterAll(() => h?.close());
 
@@ -60,7 +53,7 @@ describe('POST /v1/exchanges/{id}/revocations', () => {
   it('without payerId takes every unreleased line of the recipient; the orchestrator may ask', async () => {
     const ex = await allocatedExchange('ex-rev-2');
     await h.db.store.markAllocationsReleased(ex, [{ round: 'initial', payerId: 'org-c1', recipientId: 'org-p1' }], `0x${'b'.repeat(64)}`);
-    const res = await revoke(orchestrator.apiKey, ex, { recipientId: 'org-p1', reason: 'Breach of clause 4' });
+    const res = await revoke(the.orchestrator.apiKey, ex, { recipientId: 'org-p1', reason: 'Breach of clause 4' });
     expect(res.status).toBe(202);
     expect(res.body.workflowId).toBe(`revocation-${ex}-org-orch-org-p1`);
     expect(startsOf(ex)[0]?.input).toMatchObject({ payerIds: ['org-orch'], requestedBy: 'org-orch' });
@@ -106,9 +99,9 @@ describe('POST /v1/exchanges/{id}/revocations', () => {
   it('lets only the operator and the orchestrator revoke: other parties 403, strangers 404, no key 401', async () => {
     const ex = await allocatedExchange('ex-rev-6');
     const body = { recipientId: 'org-p1', payerId: 'org-c1', reason: 'r' };
-    expectProblemShape(await revoke(provider.apiKey, ex, body), 403, 'FORBIDDEN');
-    expectProblemShape(await revoke(consumer.apiKey, ex, body), 403, 'FORBIDDEN');
-    expectProblemShape(await revoke(stranger.apiKey, ex, body), 404, 'NOT_FOUND');
+    expectProblemShape(await revoke(the.provider.apiKey, ex, body), 403, 'FORBIDDEN');
+    expectProblemShape(await revoke(the.consumer.apiKey, ex, body), 403, 'FORBIDDEN');
+    expectProblemShape(await revoke(the.stranger.apiKey, ex, body), 404, 'NOT_FOUND');
     expectProblemShape(await h.request('POST', `/v1/exchanges/${ex}/revocations`, { body }), 401, 'UNAUTHENTICATED');
     expect(startsOf(ex)).toHaveLength(0);
   });

@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_REVIEW_POLICY } from '../../domain/incidents';
 import { incidentWorkflowId } from '../../lib/ids';
-import { allocatedExchange, createHarness, expectProblemShape, sampleContract, type Harness } from './harness';
+import { allocatedExchange, createHarness, expectProblemShape, registerSampleContract, sampleContract, type Harness, type SampleParties } from './harness';
 
 /** A contract's review policy and validation rules, and POST /v1/contracts/{id}/validation-rules (the feedback step). */
 let h: Harness;
-let orchestrator: { apiKey: string };
-let provider: { apiKey: string };
-let stranger: { apiKey: string };
+let the: SampleParties;
 
 const RULE = 'reported-terms-match-contract';
 
@@ -17,19 +15,15 @@ function addRule(key: string, contractId: string, body: unknown) {
 
 beforeAll(async () => {
   h = await createHarness();
-  orchestrator = await h.register('org-orch', ['orchestrator']);
-  provider = await h.register('org-p1', ['data-provider']);
-  await h.register('org-c1', ['data-consumer', 'ai-provider']);
-  stranger = await h.register('org-x', ['data-consumer']);
-  expect((await h.request('POST', '/v1/contracts', { key: h.operatorKey, body: sampleContract() })).status).toBe(201);
+  the = await registerSampleContract(h);
 });
 afterAll(() => h?.close());
 
 describe('a contract\'s review policy and validation rules', () => {
   it('default to automatic review and no rules; a partial policy takes the default for the rest', async () => {
-    expect((await h.request('GET', '/v1/contracts/uc-1', { key: provider.apiKey })).body).toMatchObject({ review: DEFAULT_REVIEW_POLICY, validationRules: [] });
+    expect((await h.request('GET', '/v1/contracts/uc-1', { key: the.provider.apiKey })).body).toMatchObject({ review: DEFAULT_REVIEW_POLICY, validationRules: [] });
     const res = await h.request('POST', '/v1/contracts', {
-      key: orchestrator.apiKey,
+      key: the.orchestrator.apiKey,
       body: sampleContract({ id: 'uc-manual', review: { mode: 'manual', deadlineSeconds: 3600 }, validationRules: [RULE, RULE] }),
     });
     expect(res.status).toBe(201);
@@ -37,7 +31,7 @@ describe('a contract\'s review policy and validation rules', () => {
       review: { mode: 'manual', deadlineSeconds: 3600, onDeadline: DEFAULT_REVIEW_POLICY.onDeadline, tolerancePoints: DEFAULT_REVIEW_POLICY.tolerancePoints },
       validationRules: [RULE],
     });
-    expect((await h.request('GET', '/v1/contracts/uc-manual', { key: orchestrator.apiKey })).body).toEqual(res.body);
+    expect((await h.request('GET', '/v1/contracts/uc-manual', { key: the.orchestrator.apiKey })).body).toEqual(res.body);
   });
 
   it('name each invalid field of the policy and the rules', async () => {
@@ -63,13 +57,13 @@ describe('a contract\'s review policy and validation rules', () => {
 
 describe('POST /v1/contracts/{id}/validation-rules', () => {
   it('adds a rule once; the contract posted again is still the same contract, rule kept', async () => {
-    const first = await addRule(orchestrator.apiKey, 'uc-1', { rule: RULE });
+    const first = await addRule(the.orchestrator.apiKey, 'uc-1', { rule: RULE });
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ id: 'uc-1', validationRules: [RULE] });
     expect((await addRule(h.operatorKey, 'uc-1', { rule: RULE })).body).toEqual(first.body);
-    expect((await h.request('GET', '/v1/contracts/uc-1', { key: provider.apiKey })).body.validationRules).toEqual([RULE]);
+    expect((await h.request('GET', '/v1/contracts/uc-1', { key: the.provider.apiKey })).body.validationRules).toEqual([RULE]);
 
-    const reposted = await h.request('POST', '/v1/contracts', { key: orchestrator.apiKey, body: sampleContract() });
+    const reposted = await h.request('POST', '/v1/contracts', { key: the.orchestrator.apiKey, body: sampleContract() });
     expect(reposted.status).toBe(200);
     expect(reposted.body).toEqual(first.body);
   });
@@ -77,22 +71,22 @@ describe('POST /v1/contracts/{id}/validation-rules', () => {
   it('takes the incident that showed the rule was needed, when it is one of the contract\'s', async () => {
     await allocatedExchange(h, 'ex-rule-1');
     await h.db.store.openIncident({ id: 'inc-rule', exchangeId: 'ex-rule-1', source: 'detection', workflowId: incidentWorkflowId('inc-rule'), dispute: null });
-    expect((await addRule(orchestrator.apiKey, 'uc-1', { rule: RULE, incidentId: 'inc-rule' })).status).toBe(200);
-    expectProblemShape(await addRule(orchestrator.apiKey, 'uc-1', { rule: RULE, incidentId: 'inc-none' }), 404, 'NOT_FOUND');
+    expect((await addRule(the.orchestrator.apiKey, 'uc-1', { rule: RULE, incidentId: 'inc-rule' })).status).toBe(200);
+    expectProblemShape(await addRule(the.orchestrator.apiKey, 'uc-1', { rule: RULE, incidentId: 'inc-none' }), 404, 'NOT_FOUND');
     expect((await h.request('POST', '/v1/contracts', { key: h.operatorKey, body: sampleContract({ id: 'uc-2' }) })).status).toBe(201);
-    expectProblemShape(await addRule(orchestrator.apiKey, 'uc-2', { rule: RULE, incidentId: 'inc-rule' }), 404, 'NOT_FOUND');
+    expectProblemShape(await addRule(the.orchestrator.apiKey, 'uc-2', { rule: RULE, incidentId: 'inc-rule' }), 404, 'NOT_FOUND');
   });
 
   it('lets only the operator and the orchestrator add one: other parties 403, strangers and unknown contracts 404', async () => {
-    expectProblemShape(await addRule(provider.apiKey, 'uc-2', { rule: RULE }), 403, 'FORBIDDEN');
-    expectProblemShape(await addRule(stranger.apiKey, 'uc-2', { rule: RULE }), 404, 'NOT_FOUND');
+    expectProblemShape(await addRule(the.provider.apiKey, 'uc-2', { rule: RULE }), 403, 'FORBIDDEN');
+    expectProblemShape(await addRule(the.stranger.apiKey, 'uc-2', { rule: RULE }), 404, 'NOT_FOUND');
     expectProblemShape(await addRule(h.operatorKey, 'uc-none', { rule: RULE }), 404, 'NOT_FOUND');
     expect((await h.db.store.getContract('uc-2'))?.validationRules).toEqual([]);
   });
 
   it('validates the body', async () => {
     const fieldsOf = async (body: unknown) => {
-      const res = await addRule(orchestrator.apiKey, 'uc-2', body);
+      const res = await addRule(the.orchestrator.apiKey, 'uc-2', body);
       expectProblemShape(res, 400, 'VALIDATION_FAILED');
       return res.body.errors.map((e: { path: string }) => e.path);
     };
