@@ -125,7 +125,7 @@ export interface IncidentDispute {
   reason: string;
 }
 
-export const INCIDENT_STEPS = ['detection', 'rollback', 'review', 'escalation', 'correction', 'redistribution', 'notification', 'resolution'] as const;
+export const INCIDENT_STEPS = ['detection', 'rollback', 'review', 'escalation', 'correction', 'redistribution', 'notification', 'resolution', 'feedback'] as const;
 export type IncidentStep = (typeof INCIDENT_STEPS)[number];
 
 export const INCIDENT_ROUND_INITIAL = 'initial';

@@ -41,7 +41,19 @@ export function validationRuleRoutes({ store }: ApiDeps): ApiRouter {
       const exchange = incident && (await store.getExchange(incident.exchangeId));
       if (exchange?.usecaseContractId !== contractId) throw new DvctError('NOT_FOUND', `Contract ${contractId} has no incident ${incidentId}.`, { incidentId });
     }
-    return c.json(await store.addValidationRule(contractId, rule), 200);
+    const updated = await store.addValidationRule(contractId, rule);
+    // The feedback step closes the incident's story: which rule now refuses the same input.
+    if (incidentId !== undefined) {
+      await store.appendIncidentEvent({
+        incidentId,
+        key: `feedback-${rule}`,
+        step: 'feedback',
+        summary: `${actorId(principal)} added the validation rule ${rule} to ${contractId}: the same input is refused from now on.`,
+        details: { contractId, rule, by: actorId(principal) },
+        txHashes: [],
+      });
+    }
+    return c.json(updated, 200);
   });
 
   return app;

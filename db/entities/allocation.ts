@@ -27,7 +27,8 @@ export const Allocation = defineEntity({
     revokeTxHash: p.text().nullable(),
     revokeReason: p.text().nullable(),
     releaseAt: p.datetime(),
-    createdAt: p.datetime(),
+    /** Indexed: the reconciliation looks at what was allocated recently. */
+    createdAt: p.datetime().index(),
     updatedAt: p.datetime(),
   },
   uniques: [{ properties: ['exchangeId', 'round', 'payerId', 'recipientId'] }],

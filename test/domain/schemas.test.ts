@@ -1,3 +1,4 @@
+import { DEFAULT_REVIEW_POLICY } from '../../domain/incidents';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
@@ -172,6 +173,8 @@ describe('contractInputSchema', () => {
       upstream: null,
       rewardPool: null,
       verificationWindowSeconds: 86_400,
+      review: DEFAULT_REVIEW_POLICY,
+      validationRules: [],
     });
   });
 

@@ -112,6 +112,7 @@ describe('incidents: detection, review and correction of the AI provider 10 poin
     // Feedback: the orchestrator adds the rule the incident names, and the same input is refused.
     const rule = await stack.request('POST', '/v1/contracts/uc-inc-auto/validation-rules', { key: o.apiKey, body: { rule: 'reported-terms-match-contract', incidentId } });
     expect(rule.status, JSON.stringify(rule.body)).toBe(200);
+    expect((await steps(incidentId)).at(-1)).toBe('feedback');
     const refusedId = await reportShort('uc-inc-auto');
     const refused = await waitForExchange(stack, refusedId, o.apiKey, (x) => x.status !== 'running');
     expect(refused.status).toBe('rejected');

@@ -72,7 +72,8 @@ describe('incidents: disputes, reconciliation and cancellation', () => {
     await waitForExchange(stack, exchangeId, o.apiKey, (x) => x.status === 'completed');
 
     const body = { expectedPoints: 8, reason: 'We were promised 8 points per dataset' };
-    expect((await stack.request('POST', `/v1/exchanges/${exchangeId}/disputes`, { key: o.apiKey, body: { ...body, reason: 'not mine' } })).status).not.toBe(202);
+    // Disputes come from the exchange's parties, not from the operator.
+    expect((await stack.request('POST', `/v1/exchanges/${exchangeId}/disputes`, { key: stack.operatorKey, body })).status).toBe(403);
     const disputed = await stack.request('POST', `/v1/exchanges/${exchangeId}/disputes`, { key: p.apiKey, body });
     expect(disputed.status, JSON.stringify(disputed.body)).toBe(202);
     const again = await stack.request('POST', `/v1/exchanges/${exchangeId}/disputes`, { key: p.apiKey, body });
