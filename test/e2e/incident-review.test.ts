@@ -1,8 +1,8 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { detectionIncidentId, incidentWorkflowId } from '../../domain/workflow-ids';
 import { reviewSignal, reviewUpdate } from '../../workflows/definitions';
-import { expectBooksBalance } from '../support/books';
+import { expectBooksBalance, expectLedgerInvariant } from '../support/books';
 import { contractBody } from '../support/contract-body';
 import { deposit, registerMember, startStack, units, waitForExchange, type Member, type Stack } from '../support/stack';
 
@@ -17,6 +17,7 @@ describe('incidents: detection, review and correction of the AI provider 10 poin
   let stack: Stack;
   let o: Member, p: Member, c: Member, r: Member;
   let seq = 0;
+  const reported: string[] = [];
 
   beforeAll(async () => {
     stack = await startStack();
@@ -41,6 +42,9 @@ describe('incidents: detection, review and correction of the AI provider 10 poin
 
   afterAll(() => stack?.close());
 
+  // After every path: the ledger holds exactly the deposits and what is still held.
+  afterEach(() => expectLedgerInvariant(stack, [o.wallet, c.wallet], reported));
+
   /** The consumer's connector reports an exchange with the AI provider's factor miscalculated as 0.8. */
   async function reportShort(contractId: string): Promise<string> {
     seq += 1;
@@ -58,6 +62,7 @@ describe('incidents: detection, review and correction of the AI provider 10 poin
       },
     });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
+    reported.push(res.body.exchangeId);
     return res.body.exchangeId;
   }
 

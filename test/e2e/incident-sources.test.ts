@@ -1,9 +1,9 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { detectionIncidentId, exchangeWorkflowId, incidentWorkflowId } from '../../domain/workflow-ids';
 import { exchangeIdFor } from '../../lib/ids';
 import { ensureReconciliationSchedule } from '../../worker/reconciliation-schedule';
-import { expectBooksBalance } from '../support/books';
+import { expectBooksBalance, expectLedgerInvariant } from '../support/books';
 import { contractBody } from '../support/contract-body';
 import { deposit, registerMember, startStack, units, waitForExchange, type Member, type Stack } from '../support/stack';
 
@@ -57,6 +57,10 @@ describe('incidents: disputes, reconciliation and cancellation', () => {
   });
 
   let seq = 0;
+  const reported: string[] = [];
+  // After every path: the ledger holds exactly the deposits and what is still held.
+  afterEach(() => expectLedgerInvariant(stack, [o.wallet, c.wallet], reported));
+
   async function report(contractId: string, extra: Record<string, unknown> = {}): Promise<string> {
     seq += 1;
     const res = await stack.request('POST', '/v1/exchanges', {
@@ -64,6 +68,7 @@ describe('incidents: disputes, reconciliation and cancellation', () => {
       body: { dvctId: 'connector-src-c', usecaseContractId: contractId, contractId: `dc-${seq}`, dataId: `src-data-${seq}`, dataProviderId: 'src-p', dataConsumerId: 'src-c', ...extra },
     });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
+    reported.push(res.body.exchangeId);
     return res.body.exchangeId;
   }
 
@@ -140,6 +145,7 @@ describe('incidents: disputes, reconciliation and cancellation', () => {
       body: { ...fields, dataConsumerIsAIProvider: true, incentiveForDataProvider: { numPoints: 50, factor: 1, factorCheck: false } },
     });
     expect(res.body.exchangeId).toBe(exchangeId);
+    reported.push(exchangeId);
 
     await rollbackStarted;
     const handle = stack.client.workflow.getHandle(exchangeWorkflowId(exchangeId));

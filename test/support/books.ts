@@ -29,3 +29,18 @@ export async function expectBooksBalance(stack: Stack, exchangeId: string, stand
   const actual = Object.fromEntries([...totals].filter(([, amount]) => amount > 0n).map(([pair, amount]) => [pair, amount.toString()]));
   expect(actual).toEqual(expected);
 }
+
+/**
+ * The ledger's invariant, seen from the DVCT's books: the ledger holds exactly the payers'
+ * deposits plus every allocation still held (in any round of the given exchanges). Nothing created,
+ * nothing lost, whatever the path through detection, rollback and correction.
+ */
+export async function expectLedgerInvariant(stack: Stack, payerWallets: readonly Address[], exchangeIds: readonly string[]): Promise<void> {
+  const deposits = await Promise.all(payerWallets.map((w) => stack.ledger.depositOf(w)));
+  let held = 0n;
+  for (const id of exchangeIds) {
+    for (const row of await stack.db.store.getAllocations(id)) if (row.status === 'allocated') held += BigInt(row.amount);
+  }
+  const ledgerBalance = await stack.ledger.tokenBalanceOf(stack.deployment.ledger);
+  expect(ledgerBalance).toBe(deposits.reduce((a, b) => a + b, 0n) + held);
+}
