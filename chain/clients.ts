@@ -20,6 +20,8 @@ export interface ChainClients {
   walletClient: WalletClient<Transport, Chain, PrivateKeyAccount>;
   account: PrivateKeyAccount;
   chain: Chain;
+  /** How long after a receipt a write is checked again before it counts (CHAIN_FINALITY_MS). */
+  finalityMs: number;
 }
 
 export interface ChainClientOptions {
@@ -27,6 +29,8 @@ export interface ChainClientOptions {
   signerKey: Hex;
   /** How often to poll for receipts and blocks; local chains want less than viem's 4 s default. */
   pollingIntervalMs?: number;
+  /** See ChainClients.finalityMs; default 0 (a receipt is final). */
+  finalityMs?: number;
 }
 
 /** The chain id comes from the node itself, so one code path serves anvil, testnets and Polygon. */
@@ -47,6 +51,7 @@ export async function createChainClients(opts: ChainClientOptions): Promise<Chai
     walletClient: createWalletClient({ chain, transport, account, pollingInterval }),
     account,
     chain,
+    finalityMs: opts.finalityMs ?? 0,
   };
 }
 

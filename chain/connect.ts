@@ -11,6 +11,7 @@ export async function connectLedger(config: Config, log?: Logger): Promise<{ cli
     rpcUrl: config.chain.rpcUrl,
     signerKey: loadSignerKey(config.chain),
     pollingIntervalMs: config.chain.pollingIntervalMs,
+    finalityMs: config.chain.finalityMs,
   });
   if (contracts.chainId !== undefined && contracts.chainId !== clients.chain.id) {
     throw new Error(

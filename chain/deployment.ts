@@ -86,7 +86,7 @@ async function signerHasRoles(clients: ChainClients, d: DeployedContracts): Prom
 
 async function deploy(clients: ChainClients): Promise<Deployment> {
   const { publicClient, walletClient, account } = clients;
-  const write = (send: () => Promise<Hex>) => submitTransaction(publicClient, walletClient, send);
+  const write = (send: () => Promise<Hex>) => submitTransaction(publicClient, walletClient, send, clients.finalityMs);
 
   const tokenReceipt = await write(() =>
     walletClient.deployContract({ abi: IncentiveToken.abi, bytecode: IncentiveToken.bytecode, args: [account.address] }),

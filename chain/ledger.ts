@@ -238,11 +238,17 @@ export class Ledger {
   async depositFrom(payerWallet: AnyWallet, amount: bigint): Promise<Hex> {
     const context = { operation: 'deposit', payer: payerWallet.account.address };
     try {
-      await submitTransaction(this.publicClient, payerWallet, () =>
-        payerWallet.writeContract({ address: this.contracts.token, abi: tokenAbi, functionName: 'approve', args: [this.contracts.ledger, amount] }),
+      await submitTransaction(
+        this.publicClient,
+        payerWallet,
+        () => payerWallet.writeContract({ address: this.contracts.token, abi: tokenAbi, functionName: 'approve', args: [this.contracts.ledger, amount] }),
+        this.clients.finalityMs,
       );
-      const receipt = await submitTransaction(this.publicClient, payerWallet, () =>
-        payerWallet.writeContract({ address: this.contracts.ledger, abi: ledgerAbi, functionName: 'deposit', args: [amount] }),
+      const receipt = await submitTransaction(
+        this.publicClient,
+        payerWallet,
+        () => payerWallet.writeContract({ address: this.contracts.ledger, abi: ledgerAbi, functionName: 'deposit', args: [amount] }),
+        this.clients.finalityMs,
       );
       return receipt.transactionHash;
     } catch (err) {
@@ -265,6 +271,7 @@ export class Ledger {
           functionName: 'depositWithPermit',
           args: [permit.owner, permit.amount, permit.deadline, permit.v, permit.r, permit.s],
         }),
+        this.clients.finalityMs,
       );
       return receipt.transactionHash;
     } catch (err) {
@@ -285,7 +292,7 @@ export class Ledger {
   // ----- internals -----
 
   private operatorWrite(send: () => Promise<Hex>): Promise<TransactionReceipt> {
-    return submitTransaction(this.publicClient, this.clients.walletClient, send);
+    return submitTransaction(this.publicClient, this.clients.walletClient, send, this.clients.finalityMs);
   }
 
   private async releaseAtOf(blockNumber: bigint, holdSeconds: number): Promise<number> {

@@ -24,11 +24,31 @@ export function submitTransaction(
   publicClient: PublicClient<Transport, Chain>,
   wallet: WalletClient<Transport, Chain, Account>,
   send: () => Promise<Hex>,
+  finalityMs = 0,
 ): Promise<TransactionReceipt> {
   const signer = `${publicClient.chain.id}:${wallet.account.address.toLowerCase()}`;
   return runExclusive(signer, send).then(async (hash) => {
     const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: RECEIPT_TIMEOUT_MS });
     if (receipt.status !== 'success') throw new MinedRevertError(hash);
+    if (finalityMs > 0) await confirmStillMined(publicClient, receipt, finalityMs);
     return receipt;
   });
+}
+
+/**
+ * A receipt is not finality: a node that crashes before persisting its last blocks, or a reorg,
+ * forgets the transaction. After `finalityMs` the transaction must still be in the same block;
+ * otherwise ChainWriteLostError (retryable) — the step runs again, reads the chain, and sends anew.
+ */
+async function confirmStillMined(publicClient: PublicClient<Transport, Chain>, receipt: TransactionReceipt, finalityMs: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, finalityMs));
+  const again = await publicClient.getTransactionReceipt({ hash: receipt.transactionHash }).catch(() => null);
+  if (!again || again.blockHash !== receipt.blockHash) throw new ChainWriteLostError(receipt.transactionHash);
+}
+
+/** A mined transaction the chain no longer has (node restarted from older state, or a reorg). */
+export class ChainWriteLostError extends DvctError {
+  constructor(readonly txHash: Hex) {
+    super('DEPENDENCY_UNAVAILABLE', `Transaction ${txHash} was mined but the chain no longer has it; the write is redone`, { txHash });
+  }
 }

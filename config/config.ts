@@ -52,6 +52,11 @@ const schema = z.object({
   DVCT_DEPLOYMENT_FILE: optionalString,
   /** How often to poll for receipts; a chain that mines at once (anvil) wants far less than a public one. */
   CHAIN_POLLING_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  /**
+   * How long after its receipt a write is checked again before it counts as done: a node that
+   * loses its last blocks (a crash, a reorg) loses the write, and the step redoes it. 0 trusts receipts.
+   */
+  CHAIN_FINALITY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
   TOKEN_ADDRESS: optionalString.pipe(z.string().regex(/^0x[0-9a-fA-F]{40}$/).optional()),
   LEDGER_ADDRESS: optionalString.pipe(z.string().regex(/^0x[0-9a-fA-F]{40}$/).optional()),
 
@@ -83,6 +88,7 @@ export interface Config {
   chain: {
     rpcUrl: string;
     pollingIntervalMs: number;
+    finalityMs: number;
     signerKey: string | undefined;
     signerKeyFile: string;
     deploymentFile: string;
@@ -133,6 +139,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     chain: {
       rpcUrl: e.CHAIN_RPC_URL,
       pollingIntervalMs: e.CHAIN_POLLING_INTERVAL_MS,
+      finalityMs: e.CHAIN_FINALITY_MS,
       signerKey: e.CHAIN_SIGNER_KEY,
       signerKeyFile: e.CHAIN_SIGNER_KEY_FILE ?? `${dataDir}/signer.key`,
       deploymentFile: e.DVCT_DEPLOYMENT_FILE ?? `${dataDir}/deployment.json`,

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createChainClients, loadSignerKey } from '../chain/clients';
 import { loadConfig, type Config } from '../config/config';
-import { startAnvil } from './services/anvil';
+import { ANVIL_FINALITY_MS, startAnvil } from './services/anvil';
 import { fundOnAnvil } from './services/anvil-balance';
 import { startAppProcess, type AppProcess } from './services/app-process';
 import { ensureSignerKeyFile } from './services/signer-key';
@@ -122,6 +122,8 @@ async function start(config: Config): Promise<void> {
     env.CHAIN_RPC_URL = rpcUrl;
     // anvil mines each transaction at once; polling every second would cap chain writes at ~1/s.
     env.CHAIN_POLLING_INTERVAL_MS ??= '50';
+    // Its state file lags the chain by up to a second: a write counts once it has outlived that.
+    env.CHAIN_FINALITY_MS ??= String(ANVIL_FINALITY_MS);
     say(`anvil ready at ${rpcUrl}`);
   } else {
     say(`chain: using ${rpcUrl}`);

@@ -6,7 +6,7 @@ import { generatePrivateKey } from 'viem/accounts';
 import type { Hex } from 'viem';
 import { createChainClients } from '../../chain/clients';
 import { ensureDeployment, type Deployment } from '../../chain/deployment';
-import { startAnvil, type AnvilProcess } from '../services/anvil';
+import { ANVIL_FINALITY_MS, startAnvil, type AnvilProcess } from '../services/anvil';
 import { fundOnAnvil } from '../services/anvil-balance';
 import { startAppProcess, type AppProcess } from '../services/app-process';
 import { isProcessAlive } from '../services/child-process';
@@ -99,6 +99,7 @@ export async function startEmbeddedDvct(opts: { label: string; say: (message: st
       TEMPORAL_UI_URL: temporal.uiUrl,
       CHAIN_RPC_URL: anvil.rpcUrl,
       CHAIN_POLLING_INTERVAL_MS: '50',
+      CHAIN_FINALITY_MS: String(ANVIL_FINALITY_MS),
       CHAIN_SIGNER_KEY: signerKey,
       TOKEN_ADDRESS: deployment.token,
       LEDGER_ADDRESS: deployment.ledger,

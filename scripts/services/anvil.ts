@@ -73,6 +73,14 @@ async function answersChainId(rpcUrl: string): Promise<boolean> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** anvil writes its state file this often; a block mined since the last write dies with a SIGKILL. */
+const STATE_INTERVAL_SECONDS = 1;
+/**
+ * CHAIN_FINALITY_MS for a chain started with a state file: a block is in the file at most one
+ * interval plus the write itself after it was mined, so a write still there after this survives a kill.
+ */
+export const ANVIL_FINALITY_MS = 2 * STATE_INTERVAL_SECONDS * 1000;
+
 export async function startAnvil(opts: AnvilOptions = {}): Promise<AnvilProcess> {
   const host = opts.host ?? '127.0.0.1';
   const logFile = opts.logFile ?? join(mkdtempSync(join(tmpdir(), 'dvct-anvil-')), 'anvil.log');
@@ -80,7 +88,7 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<AnvilProcess>
   const args = ['--host', host, '--port', String(opts.port ?? 0), '--mnemonic', ANVIL_MNEMONIC, '--accounts', String(opts.accounts ?? 10)];
   if (opts.stateFile) {
     mkdirSync(dirname(opts.stateFile), { recursive: true });
-    args.push('--state', opts.stateFile, '--state-interval', '1');
+    args.push('--state', opts.stateFile, '--state-interval', String(STATE_INTERVAL_SECONDS));
   }
 
   const logFd = openSync(logFile, 'w');
