@@ -1,9 +1,11 @@
 import { requestId } from 'hono/request-id';
+import { auditTrail } from './audit-trail';
 import { authenticate } from './auth';
 import { createRouter, type ApiDeps, type ApiRouter } from './context';
 import { mountDocs } from './docs';
 import { createErrorHandler, notFound } from './errors';
 import { limitBody, requireJsonBody } from './json-body';
+import { rateLimit } from './rate-limit';
 import { BEARER_AUTH } from './openapi';
 import { requestLog } from './request-log';
 import { contractRoutes } from './routes/contracts';
@@ -20,7 +22,8 @@ import { validationRuleRoutes } from './routes/validation-rules';
 
 /**
  * The HTTP API. The whole request pipeline is composed here, in order:
- *   request id → access log → (/v1 only) API key → body limit → JSON body → route (zod validation → handler)
+ *   request id → access log → (/v1 only) API key → rate limit → body limit → JSON body → audit trail
+ *   → route (zod validation → authorization → handler)
  * and every failure on the way is answered by the one problem+json error handler.
  */
 export function createApp(deps: ApiDeps): ApiRouter {
@@ -30,8 +33,10 @@ export function createApp(deps: ApiDeps): ApiRouter {
   app.use(requestId({ headerName: 'x-request-id' }));
   app.use(requestLog(log));
   app.use('/v1/*', authenticate(config, store));
+  app.use('/v1/*', rateLimit(config.rateLimit));
   app.use('/v1/*', limitBody);
   app.use('/v1/*', requireJsonBody);
+  app.use('/v1/*', auditTrail(store, log));
 
   app.route('/', healthRoutes(deps));
   app.route('/', participantRoutes(deps));

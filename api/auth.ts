@@ -1,21 +1,30 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { Config } from '../config/config';
-import type { ParticipantRecord } from '../db/records';
+import type { ApiKeyRecord, GrantRecord, ParticipantRecord } from '../db/records';
 import type { Store } from '../db/store';
 import { DvctError } from '../domain/errors';
 import type { AppEnv } from './context';
 
 /**
  * API keys: `dvct_<keyId>_<secret>`. The database keeps the keyId and sha256(secret) only, so a
- * leaked database does not leak keys, and the keyId lets logs say which key acted without the
- * key itself. Comparisons are constant-time.
+ * leaked database does not leak keys, and the keyId lets logs and the audit trail say which key
+ * acted without the key itself. Comparisons are constant-time. A key authenticates while it is
+ * not revoked; what it may do is decided per request from its grants (api/authorize.ts).
  *
  * The operator key is DVCT_OPERATOR_KEY when set (any string of 24+ characters); otherwise one
  * generated on first start whose sha256 is kept in the `operator-key-hash` setting.
  */
 
-export type Principal = { kind: 'operator' } | { kind: 'participant'; participant: ParticipantRecord };
+export type Principal =
+  | { kind: 'operator' }
+  | {
+      kind: 'participant';
+      participant: ParticipantRecord;
+      key: ApiKeyRecord;
+      /** What the key acts by: its own grants and, unless restricted, its organisation's (revoked ones left out). */
+      grants: GrantRecord[];
+    };
 
 export const OPERATOR_KEY_SETTING = 'operator-key-hash';
 const KEY_PATTERN = /^dvct_([0-9a-f]{12})_([A-Za-z0-9_-]{43,})$/;
@@ -90,37 +99,19 @@ export function authenticate(config: Config, store: Store): MiddlewareHandler<Ap
     }
 
     const parts = KEY_PATTERN.exec(token);
-    const participant = parts ? await store.findParticipantByApiKeyId(parts[1]!) : null;
+    const key = parts ? await store.findApiKey(parts[1]!) : null;
     const secretHash = sha256(parts?.[2] ?? token);
-    if (!sameHash(secretHash, participant?.apiKeyHash ?? DECOY_HASH) || !participant) {
-      throw new DvctError('UNAUTHENTICATED', 'The API key is not valid.');
-    }
-    c.set('principal', { kind: 'participant', participant });
-    c.set('keyId', parts![1]!);
+    if (!sameHash(secretHash, key?.secretHash ?? DECOY_HASH) || !key) throw new DvctError('UNAUTHENTICATED', 'The API key is not valid.');
+    if (key.revokedAt) throw new DvctError('UNAUTHENTICATED', `The API key ${key.keyId} was ${key.replacedBy ? `rotated (replaced by ${key.replacedBy})` : 'revoked'}.`);
+    const [participant, grants] = await Promise.all([store.getParticipant(key.participantId), store.grantsOfKey(key)]);
+    if (!participant) throw new DvctError('UNAUTHENTICATED', 'The API key is not valid.');
+    c.set('principal', { kind: 'participant', participant, key, grants });
+    c.set('keyId', key.keyId);
     return next();
   };
 }
 
-// ---- authorization helpers for the handlers ----
-
-export function isOperator(p: Principal): p is { kind: 'operator' } {
-  return p.kind === 'operator';
-}
-
-/** The participant id behind the key, or null for the operator. */
-export function actorId(p: Principal): string | null {
-  return p.kind === 'participant' ? p.participant.id : null;
-}
-
-/** Operator, or the participant itself. */
-export function isSelfOrOperator(p: Principal, participantId: string): boolean {
-  return isOperator(p) || p.participant.id === participantId;
-}
-
-export function forbidden(message: string): DvctError {
-  return new DvctError('FORBIDDEN', message);
-}
-
-export function requireOperator(p: Principal): void {
-  if (!isOperator(p)) throw forbidden('Only the operator key may do this.');
+/** Who acted, as logs and the audit trail name it: 'operator' or the participant id. */
+export function actorOf(p: Principal): string {
+  return p.kind === 'operator' ? 'operator' : p.participant.id;
 }

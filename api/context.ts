@@ -26,7 +26,20 @@ export interface AppEnv {
     principal: Principal;
     /** The key that authenticated the request, for the access log; never the key itself. */
     keyId: string;
+    /** What a state-changing route did, for the audit trail (api/audit-trail.ts). */
+    audit?: AuditedAction;
   };
+}
+
+/** One action as the audit trail records it. */
+export interface AuditedAction {
+  /** What was done, e.g. `participant.register`, `key.rotate`, `exchange.report`. */
+  action: string;
+  /** What it was done to, e.g. `participant:org-p1`, `exchange:ex-…`. */
+  object: string;
+  before?: unknown;
+  after?: unknown;
+  workflowId?: string | null;
 }
 
 export type ApiRouter = OpenAPIHono<AppEnv>;

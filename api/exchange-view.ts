@@ -1,12 +1,15 @@
 import { z } from '@hono/zod-openapi';
 import type { AllocationRecord, ExchangeRecord } from '../db/records';
 import { unitsToPoints } from '../domain/amounts';
-import { DvctError } from '../domain/errors';
 import { INCIDENT_STATUSES } from '../domain/incidents';
 import type { Distribution, ExchangeStatus } from '../domain/types';
 import type { DetectionResult, ExchangeProgress } from '../workflows/definitions';
-import { actorId, isOperator, type Principal } from './auth';
-import type { ApiDeps } from './context';
+import type { Context } from 'hono';
+import type { Action, AuthzObject } from '../domain/authority';
+import { actorOf } from './auth';
+import { authorize, exchangeObject, notFound } from './authorize';
+import { lineageScopeOf } from './lineage-scope';
+import type { ApiDeps, AppEnv } from './context';
 import { amountOf, incidentUrl, nodeUrlFor, nodeViewSchema, notificationSchema, notificationView, pointsField, reportViewSchema, unitsField } from './views';
 
 /**
@@ -113,26 +116,26 @@ function allocationView(a: AllocationRecord): z.infer<typeof allocationSchema> {
   };
 }
 
-/**
- * Who may see an exchange: the operator and its parties — provider and consumer, whoever pays or
- * is paid in one of its allocations (any round), and the contract's orchestrator. The same parties
- * as the store's exchangeIdsOfParty.
- */
-export async function isVisibleTo(principal: Principal, exchange: ExchangeRecord, allocations: AllocationRecord[], deps: ApiDeps): Promise<boolean> {
-  if (isOperator(principal)) return true;
-  const id = actorId(principal);
-  if (id === exchange.providerId || id === exchange.consumerId) return true;
-  if (allocations.some((a) => a.recipientId === id || a.payerId === id)) return true;
-  const contract = await deps.store.getContract(exchange.usecaseContractId);
-  return contract?.orchestratorId === id;
+/** An exchange with its allocations and what authority decides on; null when there is no such exchange. */
+export async function loadExchange(id: string, deps: ApiDeps, label?: string): Promise<LoadedExchange | null> {
+  const exchange = await deps.store.getExchange(id);
+  if (!exchange) return null;
+  const [allocations, contract] = await Promise.all([deps.store.getAllocations(id), deps.store.getContract(exchange.usecaseContractId)]);
+  return { exchange, allocations, object: exchangeObject(exchange, allocations, contract?.orchestratorId ?? null, label) };
 }
 
-/** The exchange and its allocations when `principal` may see it; NOT_FOUND otherwise, as for one that does not exist. */
-export async function visibleExchange(principal: Principal, id: string, deps: ApiDeps): Promise<{ exchange: ExchangeRecord; allocations: AllocationRecord[] }> {
-  const exchange = await deps.store.getExchange(id);
-  const allocations = exchange ? await deps.store.getAllocations(id) : [];
-  if (!exchange || !(await isVisibleTo(principal, exchange, allocations, deps))) throw new DvctError('NOT_FOUND', `There is no exchange ${id}.`);
-  return { exchange, allocations };
+export interface LoadedExchange {
+  exchange: ExchangeRecord;
+  allocations: AllocationRecord[];
+  object: AuthzObject;
+}
+
+/** The exchange when the caller may do `action` on it; 404 when it does not exist or is not the caller's to see, 403 when it is but the action is not. */
+export async function authorizedExchange(c: Context<AppEnv>, action: Action, id: string, deps: ApiDeps): Promise<LoadedExchange> {
+  const loaded = await loadExchange(id, deps);
+  if (!loaded) throw notFound({ label: `exchange ${id}` });
+  authorize(c, action, loaded.object);
+  return loaded;
 }
 
 /** The `{id}` of /v1/exchanges/{id} and the routes under it. */
@@ -148,13 +151,11 @@ async function liveProgress(exchange: ExchangeRecord, deps: ApiDeps): Promise<Ex
   }
 }
 
-/** The exchange as `principal` may see it, or null when it does not exist or is not theirs to see. */
-export async function exchangeView(id: string, principal: Principal, deps: ApiDeps): Promise<ExchangeView | null> {
+/** The exchange as the caller may see it (GET /v1/exchanges/{id}). */
+export async function exchangeView(c: Context<AppEnv>, id: string, deps: ApiDeps): Promise<ExchangeView> {
   const { store, workflows, config } = deps;
-  const exchange = await store.getExchange(id);
-  if (!exchange) return null;
-  const allocations = await store.getAllocations(id);
-  if (!(await isVisibleTo(principal, exchange, allocations, deps))) return null;
+  const { exchange, allocations } = await authorizedExchange(c, 'exchanges:read', id, deps);
+  const principal = c.get('principal');
 
   const [progress, notifications, incidents] = await Promise.all([
     liveProgress(exchange, deps),
@@ -164,12 +165,15 @@ export async function exchangeView(id: string, principal: Principal, deps: ApiDe
   const nodeUrl = nodeUrlFor(config.api.publicUrl);
   const consumedNodeId = exchange.consumedNodeId ?? progress?.nodes?.consumedNodeId ?? null;
   const outputNodeId = exchange.outputNodeId ?? progress?.nodes?.outputNodeId ?? null;
-  const [consumed, output] = await Promise.all([
-    consumedNodeId ? store.getNodeView(consumedNodeId, nodeUrl) : null,
-    outputNodeId ? store.getNodeView(outputNodeId, nodeUrl) : null,
-  ]);
+  // The exchange's nodes as the caller may see them: links and metadata of other exchanges only where those are visible too.
+  const scope = await lineageScopeOf(principal, store);
+  const nodeView = async (nodeId: string | null) => {
+    const node = nodeId ? await store.getNode(nodeId) : null;
+    return node ? store.getNodeView(node.nodeId, nodeUrl, scope.viewFilter(node)) : null;
+  };
+  const [consumed, output] = await Promise.all([nodeView(consumedNodeId), nodeView(outputNodeId)]);
   const distribution = progress?.distribution ?? exchange.distribution;
-  const viewer = actorId(principal);
+  const viewer = principal.kind === 'operator' ? null : actorOf(principal);
 
   return {
     exchangeId: exchange.id,

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { IncidentEventRecord, IncidentRecord } from '../db/records';
 import { pointsToUnits, toUnits } from '../domain/amounts';
 import {
@@ -10,9 +11,9 @@ import {
   type Finding,
   type IncidentSource,
 } from '../domain/incidents';
-import { isOperator, type Principal } from './auth';
-import type { ApiDeps } from './context';
-import { isVisibleTo } from './exchange-view';
+import { authorize, notFound } from './authorize';
+import type { ApiDeps, AppEnv } from './context';
+import { loadExchange } from './exchange-view';
 import { amountOf, incidentUrl, pointsField, unitsField } from './views';
 
 /**
@@ -26,19 +27,11 @@ const INCIDENT_SOURCES = ['detection', 'dispute', 'reconciliation'] as const sat
 true satisfies [Exclude<DetectionRule, (typeof DETECTION_RULES)[number]>] extends [never] ? true : never;
 true satisfies [Exclude<IncidentSource, (typeof INCIDENT_SOURCES)[number]>] extends [never] ? true : never;
 
-/**
- * Whose exchanges bound the incidents a caller sees and decides: null for the operator and
- * reviewers (every incident), else the participant's own id (the exchanges it is a party to).
- */
-export function incidentScope(principal: Principal): string | null {
-  if (isOperator(principal) || principal.participant.roles.includes('reviewer')) return null;
-  return principal.participant.id;
-}
-
-export async function maySeeIncident(principal: Principal, incident: IncidentRecord, deps: ApiDeps): Promise<boolean> {
-  if (incidentScope(principal) === null) return true;
-  const exchange = await deps.store.getExchange(incident.exchangeId);
-  return exchange !== null && isVisibleTo(principal, exchange, await deps.store.getAllocations(exchange.id), deps);
+/** May the caller read this incident: a party of its exchange, a reviewer (every incident), the operator. */
+export async function maySeeIncident(c: Context<AppEnv>, incident: IncidentRecord, deps: ApiDeps): Promise<void> {
+  const loaded = await loadExchange(incident.exchangeId, deps, `incident ${incident.id}`);
+  if (!loaded) throw notFound({ label: `incident ${incident.id}` });
+  authorize(c, 'incidents:read', loaded.object);
 }
 
 export const incidentSummarySchema = z

@@ -6,12 +6,13 @@ import { PROBLEM_CONTENT_TYPE, problemSchema } from './errors';
 const PROBLEM_DESCRIPTIONS = {
   400: 'VALIDATION_FAILED (each invalid field named in `errors`) or MALFORMED_JSON',
   401: 'UNAUTHENTICATED: no API key, or not a valid one',
-  403: 'FORBIDDEN: the key is valid but may not do this',
-  404: 'NOT_FOUND',
+  403: 'FORBIDDEN: the key is valid but no grant in effect lets it do this (the detail names the grant missing or outside its period)',
+  404: 'NOT_FOUND: no such resource, or not one the caller\'s organisation is a party to',
   409: 'CONFLICT or IDEMPOTENCY_KEY_REUSED',
   413: 'PAYLOAD_TOO_LARGE: bodies are limited to 1 MiB',
   415: 'UNSUPPORTED_MEDIA_TYPE: send `content-type: application/json`',
   422: 'The request is well-formed but the domain refuses it (e.g. NO_REWARD_POOL)',
+  429: 'RATE_LIMITED: too many requests from this key; retry after `Retry-After` seconds',
   500: 'INTERNAL: logged under the request id',
   503: 'DEPENDENCY_UNAVAILABLE: Temporal, the database or the chain did not answer; retry',
 } as const;
@@ -23,10 +24,14 @@ interface ProblemResponse {
   content: { [PROBLEM_CONTENT_TYPE]: { schema: typeof problemSchema } };
 }
 
-/** Problem responses for the given statuses; 401 and 500 are added because every /v1 route can answer them. */
-export function problems<S extends ProblemStatus>(...statuses: S[]): Record<S | 401 | 500, ProblemResponse> {
-  const out = {} as Record<S | 401 | 500, ProblemResponse>;
-  for (const status of [...statuses, 401 as const, 500 as const]) {
+/** Every /v1 route can answer these: no key, a key without the grant, an object outside its scope, too many requests, a fault. */
+const ALWAYS = [401, 403, 404, 429, 500] as const;
+type Always = (typeof ALWAYS)[number];
+
+/** Problem responses for the given statuses and those every /v1 route can answer. */
+export function problems<S extends ProblemStatus>(...statuses: S[]): Record<S | Always, ProblemResponse> {
+  const out = {} as Record<S | Always, ProblemResponse>;
+  for (const status of [...statuses, ...ALWAYS]) {
     out[status] = { description: PROBLEM_DESCRIPTIONS[status], content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } } };
   }
   return out;

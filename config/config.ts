@@ -70,6 +70,12 @@ const schema = z.object({
   RECONCILIATION_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(300),
   /** How far back (by allocation time) the reconciliation looks. */
   RECONCILIATION_LOOKBACK_SECONDS: z.coerce.number().int().positive().default(7 * 86_400),
+  /** Requests a minute each API key may send (refilled continuously); 0 switches the limit off. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  /** How many requests a key may send at once before the per-minute rate applies. */
+  RATE_LIMIT_BURST: z.coerce.number().int().positive().default(60),
+  /** How often the worker writes the audit trail's head on chain; 0 leaves the Schedule paused. */
+  AUDIT_ANCHOR_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(3_600),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -99,6 +105,8 @@ export interface Config {
   outgoingTimeoutMs: number;
   prevRootMaxDepth: number;
   reconciliation: { intervalSeconds: number; lookbackSeconds: number };
+  rateLimit: { perMinute: number; burst: number };
+  audit: { anchorIntervalSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -150,5 +158,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     outgoingTimeoutMs: e.OUTGOING_TIMEOUT_MS,
     prevRootMaxDepth: e.PREVROOT_MAX_DEPTH,
     reconciliation: { intervalSeconds: e.RECONCILIATION_INTERVAL_SECONDS, lookbackSeconds: e.RECONCILIATION_LOOKBACK_SECONDS },
+    rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, burst: e.RATE_LIMIT_BURST },
+    audit: { anchorIntervalSeconds: e.AUDIT_ANCHOR_INTERVAL_SECONDS },
   };
 }

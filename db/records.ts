@@ -1,4 +1,6 @@
+import type { Grant, GrantTerms } from '../domain/authority';
 import type { ErrorCode } from '../domain/errors';
+import type { ChainedAuditEntry } from '../lib/audit-chain';
 import type { LineageSlice } from '../domain/incentives';
 import type {
   Decided,
@@ -34,9 +36,6 @@ export interface ParticipantRecord {
   walletAddress: string;
   webhookUrl: string | null;
   webhookSecret: string;
-  apiKeyId: string;
-  /** sha256 hex of the API key. */
-  apiKeyHash: string;
   createdAt: Date;
 }
 
@@ -281,4 +280,65 @@ export interface DeliveryAttempt {
   ok: boolean;
   statusCode?: number;
   error?: string;
+}
+
+/** An API key as stored: never the key, only sha256 of its secret. */
+export interface ApiKeyRecord {
+  keyId: string;
+  participantId: string;
+  secretHash: string;
+  label: string | null;
+  /** True: only the key's own grants apply; false: its organisation's grants too. */
+  restricted: boolean;
+  createdAt: Date;
+  createdBy: string;
+  revokedAt: Date | null;
+  replacedBy: string | null;
+}
+
+export type NewApiKey = Pick<ApiKeyRecord, 'keyId' | 'participantId' | 'secretHash' | 'label' | 'restricted' | 'createdBy'>;
+
+export interface GrantRecord extends Grant {
+  participantId: string;
+  /** Null: the organisation's grant (every unrestricted key of it). */
+  keyId: string | null;
+  createdAt: Date;
+  createdBy: string;
+  revokedAt: Date | null;
+}
+
+export type NewGrant = GrantTerms & Pick<GrantRecord, 'participantId' | 'keyId' | 'createdBy'>;
+
+export type AuditEntryRecord = ChainedAuditEntry;
+
+/** What a caller records; the store adds seq, time and the chain hashes. */
+export interface NewAuditEntry {
+  actor: string;
+  keyId?: string | null;
+  action: string;
+  object: string;
+  before?: unknown;
+  after?: unknown;
+  workflowId?: string | null;
+  txHash?: string | null;
+  requestId?: string | null;
+  /** Records the action once: a second append with the same key returns the first entry. */
+  dedupKey?: string;
+}
+
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  object?: string;
+  from?: Date;
+  to?: Date;
+  /** Only entries after this seq (the previous page's last). */
+  afterSeq?: number;
+}
+
+export interface AuditAnchorRecord {
+  seq: number;
+  head: string;
+  txHash: string;
+  anchoredAt: Date;
 }

@@ -1,4 +1,6 @@
 import type { Orm } from './orm';
+import { accessStore, type AccessStore } from './store/access';
+import { auditStore, type AuditStore } from './store/audit';
 import { contractStore, type ContractStore } from './store/contracts';
 import { distributionStore, type DistributionStore } from './store/distribution';
 import { exchangeStore, type ExchangeStore } from './store/exchanges';
@@ -18,6 +20,8 @@ export type { IncidentFilter } from './store/incidents';
  * unique constraints, so they stay single across processes too.
  */
 export type Store = ParticipantStore &
+  AccessStore &
+  AuditStore &
   ContractStore &
   ExchangeStore &
   NodeStore &
@@ -30,6 +34,8 @@ export type Store = ParticipantStore &
 export function createStore(orm: Orm): Store {
   return {
     ...participantStore(orm),
+    ...accessStore(orm),
+    ...auditStore(orm),
     ...contractStore(orm),
     ...exchangeStore(orm),
     ...nodeStore(orm),

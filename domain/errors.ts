@@ -14,6 +14,7 @@ export const ERRORS = {
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false, title: 'The body is too large' },
   UNAUTHENTICATED: { status: 401, retryable: false, title: 'A valid API key is required' },
   FORBIDDEN: { status: 403, retryable: false, title: 'Your key may not do this' },
+  RATE_LIMITED: { status: 429, retryable: true, title: 'Too many requests from this key' },
   NOT_FOUND: { status: 404, retryable: false, title: 'No such resource' },
   CONFLICT: { status: 409, retryable: false, title: 'The resource exists with other content' },
   IDEMPOTENCY_KEY_REUSED: { status: 409, retryable: false, title: 'This Idempotency-Key was used for another request' },

@@ -1,8 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { DvctError } from '../../domain/errors';
 import { contractInputSchema } from '../../domain/schemas';
-import type { UseCaseContract } from '../../domain/types';
-import { actorId, forbidden, isOperator, type Principal } from '../auth';
+import { recordAction } from '../audit-trail';
+import { authorize, contractObject, newContractObject, notFound } from '../authorize';
 import { createRouter, type ApiDeps, type ApiRouter } from '../context';
 import { BODY_PROBLEMS, UNKNOWN_FIELDS_NOTE, authenticated, json, jsonBody, problems } from '../openapi';
 
@@ -36,31 +35,22 @@ const getRoute = createRoute({
   responses: { 200: json(contractSchema, 'The contract'), ...problems(400, 404) },
 });
 
-export function isPartyOf(principal: Principal, contract: UseCaseContract): boolean {
-  const id = actorId(principal);
-  return isOperator(principal) || contract.orchestratorId === id || contract.parties.some((p) => p.participantId === id);
-}
-
 export function contractRoutes({ store }: ApiDeps): ApiRouter {
   const app = createRouter();
 
   app.openapi(registerRoute, async (c) => {
-    const principal = c.get('principal');
     const input = c.req.valid('json');
-    if (!isOperator(principal)) {
-      const { participant } = principal;
-      if (!participant.roles.includes('orchestrator') || participant.id !== input.orchestratorId) {
-        throw forbidden('Only the operator or the contract\'s own orchestrator may register it.');
-      }
-    }
+    authorize(c, 'contracts:register', newContractObject(input));
     const { contract, created } = await store.saveContract(input);
+    recordAction(c, { action: created ? 'contract.register' : 'contract.register-again', object: `contract:${contract.id}`, after: contract });
     return created ? c.json(contract, 201) : c.json(contract, 200);
   });
 
   app.openapi(getRoute, async (c) => {
     const { id } = c.req.valid('param');
     const contract = await store.getContract(id);
-    if (!contract || !isPartyOf(c.get('principal'), contract)) throw new DvctError('NOT_FOUND', `There is no contract ${id}.`);
+    if (!contract) throw notFound({ label: `contract ${id}` });
+    authorize(c, 'contracts:read', contractObject(contract));
     return c.json(contract, 200);
   });
 

@@ -5,9 +5,9 @@ import { DvctError } from '../../domain/errors';
 import { disputeInputSchema } from '../../domain/schemas';
 import { incidentIdFor, incidentWorkflowId } from '../../lib/ids';
 import { canonicalJson } from '../../lib/record-hash';
-import { forbidden, isOperator } from '../auth';
+import { recordAction } from '../audit-trail';
 import { createRouter, type ApiDeps, type ApiRouter } from '../context';
-import { exchangeIdParams, visibleExchange } from '../exchange-view';
+import { authorizedExchange, exchangeIdParams } from '../exchange-view';
 import { BODY_PROBLEMS, UNKNOWN_FIELDS_NOTE, authenticated, json, jsonBody, problems } from '../openapi';
 import { startRun } from '../start-run';
 import { incidentUrl } from '../views';
@@ -59,12 +59,12 @@ export function disputeRoutes(deps: ApiDeps): ApiRouter {
   const app = createRouter();
 
   app.openapi(disputeRoute, async (c) => {
-    const principal = c.get('principal');
-    if (isOperator(principal)) throw forbidden('Disputes come from the participants of an exchange; the operator reviews them (POST /v1/exchanges/{id}/review).');
-    const participantId = principal.participant.id;
     const { id } = c.req.valid('param');
     const input = c.req.valid('json');
-    const { exchange, allocations } = await visibleExchange(principal, id, deps);
+    const { exchange, allocations } = await authorizedExchange(c, 'exchanges:dispute', id, deps);
+    const principal = c.get('principal');
+    // The operator never gets here: authority refuses it disputes (they come from participants).
+    const participantId = principal.kind === 'participant' ? principal.participant.id : 'operator';
     if (allocations.length === 0) throw nothingAllocated(exchange);
 
     const dispute = { participantId, expectedPoints: input.expectedPoints ?? null, reason: input.reason };
@@ -92,6 +92,7 @@ export function disputeRoutes(deps: ApiDeps): ApiRouter {
         )
       : { workflowId: incident.workflowId, uiUrl: workflows.runUrl(incident.workflowId) };
 
+    recordAction(c, { action: created ? 'incident.dispute' : 'incident.dispute-again', object: `exchange:${exchange.id}`, after: { incidentId, dispute }, workflowId: run.workflowId });
     return c.json({ incidentId, workflowId: run.workflowId, temporalUiUrl: run.uiUrl, statusUrl: incidentUrl(incidentId), duplicate: !created }, 202);
   });
 

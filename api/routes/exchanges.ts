@@ -1,10 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { DvctError } from '../../domain/errors';
 import { exchangeReportSchema } from '../../domain/schemas';
 import type { ExchangeReport } from '../../domain/types';
 import { exchangeIdFor, exchangeWorkflowId, sha256Hex } from '../../lib/ids';
 import { canonicalJson } from '../../lib/record-hash';
-import { actorId, forbidden, isOperator } from '../auth';
+import { recordAction } from '../audit-trail';
+import { authorize, newExchangeObject } from '../authorize';
 import { createRouter, type ApiDeps, type ApiRouter } from '../context';
 import { exchangeIdParams, exchangeView, exchangeViewSchema } from '../exchange-view';
 import { BODY_PROBLEMS, UNKNOWN_FIELDS_NOTE, authenticated, json, jsonBody, problems } from '../openapi';
@@ -68,12 +68,9 @@ export function exchangeRoutes(deps: ApiDeps): ApiRouter {
   const app = createRouter();
 
   app.openapi(reportRoute, async (c) => {
-    const principal = c.get('principal');
     const report = c.req.valid('json');
     const idempotencyKey = c.req.valid('header')['Idempotency-Key'] ?? null;
-    if (!isOperator(principal) && actorId(principal) !== report.dataConsumerId) {
-      throw forbidden('A connector reports the exchanges of its own organisation: dataConsumerId must be the key\'s participant.');
-    }
+    authorize(c, 'exchanges:report', newExchangeObject(report));
 
     const exchangeId = exchangeIdFor(report);
     const { exchange, created } = await store.insertExchangeIfAbsent({
@@ -100,6 +97,7 @@ export function exchangeRoutes(deps: ApiDeps): ApiRouter {
       ),
     );
     if (!exchange.runId && run.runId) await store.updateExchange(exchangeId, { runId: run.runId });
+    recordAction(c, { action: created ? 'exchange.report' : 'exchange.report-again', object: `exchange:${exchangeId}`, after: { report: stored, idempotencyKey }, workflowId: run.workflowId });
 
     return c.json(
       {
@@ -116,10 +114,7 @@ export function exchangeRoutes(deps: ApiDeps): ApiRouter {
   });
 
   app.openapi(getRoute, async (c) => {
-    const { id } = c.req.valid('param');
-    const view = await exchangeView(id, c.get('principal'), deps);
-    if (!view) throw new DvctError('NOT_FOUND', `There is no exchange ${id}.`);
-    return c.json(view, 200);
+    return c.json(await exchangeView(c, c.req.valid('param').id, deps), 200);
   });
 
   return app;

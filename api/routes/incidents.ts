@@ -1,10 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { IncidentFilter } from '../../db/store';
-import { DvctError } from '../../domain/errors';
+import { authorityRolesOf, inEffect, INSTANCE_REACH, type Grant } from '../../domain/authority';
+import type { IncidentFilter, IncidentRecord } from '../../db/store';
 import { INCIDENT_STATUSES } from '../../domain/incidents';
-import type { Principal } from '../auth';
+import { allowed, authorize, notFound } from '../authorize';
 import { createRouter, type ApiDeps, type ApiRouter } from '../context';
-import { incidentSummary, incidentSummarySchema, incidentView, incidentViewSchema, incidentScope, maySeeIncident } from '../incident-view';
+import { loadExchange, type LoadedExchange } from '../exchange-view';
+import { incidentSummary, incidentSummarySchema, incidentView, incidentViewSchema, maySeeIncident } from '../incident-view';
 import { authenticated, json, problems } from '../openapi';
 
 const LIST_PAGE = { default: 50, max: 200 };
@@ -54,32 +55,53 @@ const getRoute = createRoute({
   responses: { 200: json(incidentViewSchema, 'The incident'), ...problems(400, 404) },
 });
 
+/** A reviewer's grant reaches every incident: the list then starts from all of them, not the caller's exchanges. */
+function hasReviewerReach(grants: readonly Grant[], registrationRoles: readonly string[]): boolean {
+  const roles = authorityRolesOf(registrationRoles);
+  return grants.some((g) => g.permission === 'incidents:read' && roles.includes(g.role) && (INSTANCE_REACH[g.role]?.includes('incidents:read') ?? false));
+}
+
 export function incidentRoutes(deps: ApiDeps): ApiRouter {
   const { store } = deps;
   const app = createRouter();
 
-  /** What the caller may list: everything, or the exchanges it is a party to (null: nothing matches). */
-  async function visibleFilter(principal: Principal, status: IncidentFilter['status'], exchangeId: string | undefined): Promise<IncidentFilter | null> {
-    const filter: IncidentFilter = { ...(status ? { status } : {}), ...(exchangeId ? { exchangeId } : {}) };
-    const party = incidentScope(principal);
-    if (party === null) return filter;
-    const mine = await store.exchangeIdsOfParty(party);
-    if (exchangeId !== undefined) return mine.includes(exchangeId) ? filter : null;
-    return { ...filter, exchangeIds: mine };
-  }
-
   app.openapi(listRoute, async (c) => {
     const { status, exchangeId, limit, before } = c.req.valid('query');
-    const filter = await visibleFilter(c.get('principal'), status, exchangeId);
-    // One more than asked, to know whether the page is complete.
-    const found = filter ? await store.listIncidents(filter, { limit: limit + 1, ...(before ? { before: new Date(before) } : {}) }) : [];
+    const principal = c.get('principal');
+    const filter: IncidentFilter = { ...(status ? { status } : {}), ...(exchangeId ? { exchangeId } : {}) };
+    if (principal.kind === 'participant') {
+      // The list itself needs incidents:read in effect somewhere; each incident then as GET /v1/incidents/{id} would decide.
+      const me = principal.participant.id;
+      if (!principal.grants.some((g) => g.permission === 'incidents:read' && inEffect(g, new Date()))) {
+        authorize(c, 'incidents:read', { label: 'the incident list', scopes: [], parties: { [me]: authorityRolesOf(principal.participant.roles) } });
+      }
+      // Candidates: one exchange's incidents, all of them for a reviewer, else those of the caller's exchanges.
+      if (!exchangeId && !hasReviewerReach(principal.grants, principal.participant.roles)) filter.exchangeIds = await store.exchangeIdsOfParty(me);
+    }
+    const loaded = new Map<string, Promise<LoadedExchange | null>>();
+    const readable = async (i: IncidentRecord) => {
+      if (principal.kind === 'operator') return true;
+      if (!loaded.has(i.exchangeId)) loaded.set(i.exchangeId, loadExchange(i.exchangeId, deps));
+      const exchange = await loaded.get(i.exchangeId)!;
+      return exchange !== null && allowed(principal, 'incidents:read', exchange.object);
+    };
+    // Pages of candidates, filtered, until one more than asked is found (to know whether the page is complete).
+    const found: IncidentRecord[] = [];
+    let cursor = before ? new Date(before) : undefined;
+    for (;;) {
+      const candidates = await store.listIncidents(filter, { limit: limit + 1, ...(cursor ? { before: cursor } : {}) });
+      for (const i of candidates) if (found.length <= limit && (await readable(i))) found.push(i);
+      if (found.length > limit || candidates.length <= limit) break;
+      cursor = candidates.at(-1)!.openedAt;
+    }
     return c.json({ incidents: found.slice(0, limit).map((i) => incidentSummary(i, deps)), hasMore: found.length > limit }, 200);
   });
 
   app.openapi(getRoute, async (c) => {
     const { id } = c.req.valid('param');
     const incident = await store.getIncident(id);
-    if (!incident || !(await maySeeIncident(c.get('principal'), incident, deps))) throw new DvctError('NOT_FOUND', `There is no incident ${id}.`);
+    if (!incident) throw notFound({ label: `incident ${id}` });
+    await maySeeIncident(c, incident, deps);
     const events = await store.listIncidentEvents(id);
     return c.json(incidentView(incident, events, deps), 200);
   });

@@ -1,14 +1,19 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Lineage, LineageDirection } from '../../db/records';
+import type { Context } from 'hono';
+import type { Lineage, LineageDirection, NodeRecord } from '../../db/records';
 import type { Store } from '../../db/store';
-import { DvctError } from '../../domain/errors';
-import { createRouter, type ApiDeps, type ApiRouter } from '../context';
+import { authorize, notFound } from '../authorize';
+import { createRouter, type ApiDeps, type ApiRouter, type AppEnv } from '../context';
+import { lineageScopeOf, type LineageScope } from '../lineage-scope';
 import { authenticated, json, problems } from '../openapi';
 import { nodeUrlFor, nodeViewSchema } from '../views';
 
 /** The design document: backward tracking goes "up to three levels"; forward tracking is unbounded. */
 export const DEFAULT_BACKWARD_DEPTH = 3;
 const MAX_DEPTH = 100;
+
+const LINEAGE_VISIBILITY =
+  'A participant sees the links of exchanges it is a party to and of exchanges whose prevRoot update reached a node it owns, and the nodes those links (or its ownership) touch; other nodes answer 404. A node\'s metadata shows only to its owner and the parties of the exchange that created it (else its fields are empty), its links and awards only where their exchanges are visible.';
 
 const nodeParams = z.object({ nodeId: z.string().min(1).max(256).openapi({ param: { name: 'nodeId', in: 'path' } }) });
 
@@ -60,6 +65,7 @@ const nodeRoute = createRoute({
   path: '/v1/nodes/{nodeId}',
   tags: ['nodes'],
   summary: 'A lineage node, in the design document\'s "Output data" format',
+  description: LINEAGE_VISIBILITY,
   security: authenticated,
   request: { params: nodeParams },
   responses: { 200: json(nodeViewSchema, 'The node'), ...problems(400, 404) },
@@ -70,6 +76,7 @@ const lineageRoute = createRoute({
   path: '/v1/nodes/{nodeId}/lineage',
   tags: ['nodes'],
   summary: 'Back and forward chain tracking from a node',
+  description: `${LINEAGE_VISIBILITY} The walk follows visible links only.`,
   security: authenticated,
   request: { params: nodeParams, query: lineageQuery },
   responses: { 200: json(lineageSchema, 'The nodes and links reached'), ...problems(400, 404) },
@@ -103,23 +110,33 @@ async function walk(store: Store, nodeId: string, depths: Depths): Promise<Linea
   return { nodes: [...nodes.values()], edges: [...edges.values()], truncated };
 }
 
+/** The node when the caller may read its lineage (404 when it does not exist or is outside the caller's scope), with the caller's scope. */
+async function authorizedNode(c: Context<AppEnv>, store: Store, nodeId: string): Promise<{ node: NodeRecord; scope: LineageScope }> {
+  const node = await store.getNode(nodeId);
+  if (!node) throw notFound({ label: `node ${nodeId}` });
+  const [scope, touching] = await Promise.all([lineageScopeOf(c.get('principal'), store), store.linksOf(nodeId)]);
+  authorize(c, 'lineage:read', scope.nodeObject(node, touching));
+  return { node, scope };
+}
+
 export function nodeRoutes({ store, config }: ApiDeps): ApiRouter {
   const app = createRouter();
   const nodeUrl = nodeUrlFor(config.api.publicUrl);
 
   app.openapi(nodeRoute, async (c) => {
     const { nodeId } = c.req.valid('param');
-    const view = await store.getNodeView(nodeId, nodeUrl);
-    if (!view) throw new DvctError('NOT_FOUND', `There is no node ${nodeId}.`);
+    const { node, scope } = await authorizedNode(c, store, nodeId);
+    const view = await store.getNodeView(nodeId, nodeUrl, scope.viewFilter(node));
+    if (!view) throw notFound({ label: `node ${nodeId}` });
     return c.json(view, 200);
   });
 
   app.openapi(lineageRoute, async (c) => {
     const { nodeId } = c.req.valid('param');
     const { direction, depth } = c.req.valid('query');
-    if (!(await store.getNode(nodeId))) throw new DvctError('NOT_FOUND', `There is no node ${nodeId}.`);
+    const { scope } = await authorizedNode(c, store, nodeId);
     const depths = depthsFor(direction, depth);
-    const lineage = await walk(store, nodeId, depths);
+    const lineage = scope.restrict(await walk(store, nodeId, depths), nodeId);
     return c.json(
       {
         nodeId,

@@ -2,10 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ParticipantRecord } from '../../db/records';
 import { pointsToUnits, toUnits, unitsToPoints } from '../../domain/amounts';
-import { DvctError } from '../../domain/errors';
+import { authorityRolesOf, defaultGrantTerms, type Permission } from '../../domain/authority';
 import { participantInputSchema } from '../../domain/schemas';
-import { forbidden, isSelfOrOperator, issueApiKey, requireOperator, type Principal } from '../auth';
-import { createRouter, type ApiDeps, type ApiRouter } from '../context';
+import { issueApiKey } from '../auth';
+import { recordAction } from '../audit-trail';
+import { authorize, instanceObject, notFound, participantObject } from '../authorize';
+import type { Context } from 'hono';
+import { createRouter, type ApiDeps, type ApiRouter, type AppEnv } from '../context';
 import { BODY_PROBLEMS, UNKNOWN_FIELDS_NOTE, authenticated, json, jsonBody, problems } from '../openapi';
 import { notificationSchema, notificationView, pointsField, unitsField } from '../views';
 
@@ -128,30 +131,27 @@ function publicView(p: ParticipantRecord): z.infer<typeof participantSchema> {
 export function participantRoutes({ store, workflows, chain, log }: ApiDeps): ApiRouter {
   const app = createRouter();
 
-  // Checked before the lookup, so a key cannot probe which participant ids exist.
-  async function visibleParticipant(principal: Principal, id: string): Promise<ParticipantRecord> {
-    if (!isSelfOrOperator(principal, id)) throw forbidden('A participant key may only read its own participant.');
+  // Another organisation's id answers 404 whether it exists or not, so a key cannot probe which ids exist.
+  async function visibleParticipant(c: Context<AppEnv>, permission: Permission, id: string): Promise<ParticipantRecord> {
     const participant = await store.getParticipant(id);
-    if (!participant) throw new DvctError('NOT_FOUND', `There is no participant ${id}.`);
+    if (!participant) throw notFound({ label: `participant ${id}` });
+    authorize(c, permission, participantObject(participant));
     return participant;
   }
 
   app.openapi(registerRoute, async (c) => {
-    requireOperator(c.get('principal'));
+    authorize(c, 'participants:register', instanceObject('new organisation', true));
     const input = c.req.valid('json');
     const initialUnits = input.initialPoints === undefined ? 0n : pointsToUnits(input.initialPoints, 'initialPoints');
     const key = issueApiKey();
     const webhookSecret = randomBytes(32).toString('hex');
-    const participant = await store.createParticipant({
-      id: input.id,
-      name: input.name,
-      roles: input.roles,
-      walletAddress: input.walletAddress,
-      webhookUrl: input.webhookUrl ?? null,
-      webhookSecret,
-      apiKeyId: key.keyId,
-      apiKeyHash: key.secretHash,
-    });
+    // Every organisation starts with every permission of its roles, everywhere, open-ended; it narrows them itself.
+    const participant = await store.registerParticipant(
+      { id: input.id, name: input.name, roles: input.roles, walletAddress: input.walletAddress, webhookUrl: input.webhookUrl ?? null, webhookSecret },
+      { keyId: key.keyId, participantId: input.id, secretHash: key.secretHash, label: 'first key', restricted: false, createdBy: 'operator' },
+      defaultGrantTerms(authorityRolesOf(input.roles), new Date()),
+    );
+    recordAction(c, { action: 'participant.register', object: `participant:${participant.id}`, after: { ...publicView(participant), keyId: key.keyId } });
     const body: z.infer<typeof registrationSchema> = { participant: publicView(participant), apiKey: key.key, webhookSecret };
     if (initialUnits > 0n) {
       // The participant exists now and its key cannot be shown again: a failed start must not turn
@@ -168,12 +168,12 @@ export function participantRoutes({ store, workflows, chain, log }: ApiDeps): Ap
   });
 
   app.openapi(getRoute, async (c) => {
-    const participant = await visibleParticipant(c.get('principal'), c.req.valid('param').id);
+    const participant = await visibleParticipant(c, 'participants:read', c.req.valid('param').id);
     return c.json(publicView(participant), 200);
   });
 
   app.openapi(balanceRoute, async (c) => {
-    const participant = await visibleParticipant(c.get('principal'), c.req.valid('param').id);
+    const participant = await visibleParticipant(c, 'participants:read', c.req.valid('param').id);
     const [walletUnits, ledger] = await Promise.all([chain.walletBalance(participant.walletAddress), store.balanceOf(participant.id)]);
     const wallet = toUnits(walletUnits);
     return c.json(
@@ -194,7 +194,7 @@ export function participantRoutes({ store, workflows, chain, log }: ApiDeps): Ap
   });
 
   app.openapi(feedRoute, async (c) => {
-    const participant = await visibleParticipant(c.get('principal'), c.req.valid('param').id);
+    const participant = await visibleParticipant(c, 'notifications:read', c.req.valid('param').id);
     const { since, limit } = c.req.valid('query');
     // One more than asked, to know whether the page is complete.
     const found = await store.notificationFeed(participant.id, { ...(since ? { since: new Date(since) } : {}), limit: limit + 1 });

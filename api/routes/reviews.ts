@@ -4,10 +4,11 @@ import { OPEN_INCIDENT_STATUSES } from '../../db/store/incidents';
 import { DvctError } from '../../domain/errors';
 import { reviewInputSchema } from '../../domain/schemas';
 import type { ReviewInput } from '../../workflows/definitions';
-import { actorId, forbidden, type Principal } from '../auth';
+import { actorOf } from '../auth';
+import { recordAction } from '../audit-trail';
 import { createRouter, type ApiDeps, type ApiRouter } from '../context';
-import { exchangeIdParams, isVisibleTo } from '../exchange-view';
-import { decisionSchema, incidentScope } from '../incident-view';
+import { authorizedExchange, exchangeIdParams } from '../exchange-view';
+import { decisionSchema } from '../incident-view';
 import { BODY_PROBLEMS, UNKNOWN_FIELDS_NOTE, authenticated, json, jsonBody, problems } from '../openapi';
 import { incidentUrl } from '../views';
 
@@ -45,14 +46,6 @@ export function reviewRoutes(deps: ApiDeps): ApiRouter {
   const { store, workflows } = deps;
   const app = createRouter();
 
-  async function mayReview(principal: Principal, exchangeId: string): Promise<void> {
-    const exchange = await store.getExchange(exchangeId);
-    if (!exchange) throw new DvctError('NOT_FOUND', `There is no exchange ${exchangeId}.`);
-    if (incidentScope(principal) === null) return;
-    if (!(await isVisibleTo(principal, exchange, await store.getAllocations(exchangeId), deps))) throw new DvctError('NOT_FOUND', `There is no exchange ${exchangeId}.`);
-    throw forbidden('Only the operator or a participant with the reviewer role may decide a review.');
-  }
-
   /** The named incident of this exchange, or the exchange's one incident awaiting a review. */
   async function incidentToDecide(exchangeId: string, incidentId: string | undefined): Promise<IncidentRecord> {
     if (incidentId !== undefined) {
@@ -76,15 +69,15 @@ export function reviewRoutes(deps: ApiDeps): ApiRouter {
   }
 
   app.openapi(reviewRoute, async (c) => {
-    const principal = c.get('principal');
     const { id: exchangeId } = c.req.valid('param');
     const { incidentId, decision, correctedMetrics, comment } = c.req.valid('json');
-    await mayReview(principal, exchangeId);
+    await authorizedExchange(c, 'incidents:review', exchangeId, deps);
     const incident = await incidentToDecide(exchangeId, incidentId);
 
-    const input: ReviewInput = { decision, comment, reviewerId: actorId(principal) ?? 'operator', ...(correctedMetrics ? { correctedMetrics } : {}) };
+    const input: ReviewInput = { decision, comment, reviewerId: actorOf(c.get('principal')), ...(correctedMetrics ? { correctedMetrics } : {}) };
     try {
       const decided = await workflows.submitReview(incident.id, input);
+      recordAction(c, { action: 'incident.review', object: `incident:${incident.id}`, before: { status: incident.status }, after: decided, workflowId: incident.workflowId });
       return c.json({ incidentId: incident.id, decision: decided, incidentUrl: incidentUrl(incident.id) }, 200);
     } catch (err) {
       // The incident exists: a run that is gone has simply finished with it.

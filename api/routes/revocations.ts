@@ -2,9 +2,10 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { DvctError } from '../../domain/errors';
 import { idSchema } from '../../domain/schemas';
 import { revocationIdFor } from '../../lib/ids';
-import { actorId, forbidden, isOperator } from '../auth';
+import { actorOf } from '../auth';
+import { recordAction } from '../audit-trail';
 import { createRouter, type ApiDeps, type ApiRouter } from '../context';
-import { exchangeIdParams, visibleExchange } from '../exchange-view';
+import { authorizedExchange, exchangeIdParams } from '../exchange-view';
 import { BODY_PROBLEMS, UNKNOWN_FIELDS_NOTE, authenticated, json, jsonBody, problems } from '../openapi';
 import { startRun } from '../start-run';
 
@@ -52,7 +53,7 @@ const revokeRoute = createRoute({
 });
 
 export function revocationRoutes(deps: ApiDeps): ApiRouter {
-  const { store, workflows } = deps;
+  const { workflows } = deps;
   const app = createRouter();
 
   app.openapi(revokeRoute, async (c) => {
@@ -60,13 +61,7 @@ export function revocationRoutes(deps: ApiDeps): ApiRouter {
     const { id: exchangeId } = c.req.valid('param');
     const { recipientId, payerId, reason } = c.req.valid('json');
 
-    const { exchange, allocations } = await visibleExchange(principal, exchangeId, deps);
-    if (!isOperator(principal)) {
-      const contract = await store.getContract(exchange.usecaseContractId);
-      if (actorId(principal) !== contract?.orchestratorId) {
-        throw forbidden('Only the operator or the orchestrator of the exchange\'s use-case contract may revoke its allocations.');
-      }
-    }
+    const { exchange, allocations } = await authorizedExchange(c, 'exchanges:revoke', exchangeId, deps);
 
     const lines = allocations.filter((a) => a.recipientId === recipientId && (payerId === undefined || a.payerId === payerId));
     if (lines.length === 0) {
@@ -88,10 +83,17 @@ export function revocationRoutes(deps: ApiDeps): ApiRouter {
     const revocationId = revocationIdFor(exchangeId, payerIds, recipientId);
     const run = await startRun(`the revocation ${revocationId}`, () =>
       workflows.startRevocation(
-        { revocationId, exchangeId, recipientId, payerIds, reason, requestedBy: actorId(principal) ?? 'operator', requestedAt: new Date().toISOString() },
+        { revocationId, exchangeId, recipientId, payerIds, reason, requestedBy: actorOf(principal), requestedAt: new Date().toISOString() },
         { contractId: exchange.usecaseContractId },
       ),
     );
+    recordAction(c, {
+      action: 'allocation.revoke-request',
+      object: `exchange:${exchangeId}`,
+      before: unreleased.map((a) => ({ round: a.round, payerId: a.payerId, recipientId: a.recipientId, amount: a.amount, status: a.status })),
+      after: { revocationId, recipientId, payerIds, reason },
+      workflowId: run.workflowId,
+    });
     return c.json(
       { revocationId, workflowId: run.workflowId, runId: run.runId, temporalUiUrl: run.uiUrl, statusUrl: `/v1/exchanges/${exchangeId}` },
       202,

@@ -2,11 +2,13 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { DvctError } from '../../domain/errors';
 import { canonicalJson } from '../../lib/record-hash';
 import { settlementIdFor, settlementWorkflowId, sha256Hex } from '../../lib/ids';
-import { actorId, forbidden, isOperator } from '../auth';
+import { actorOf } from '../auth';
+import { recordAction } from '../audit-trail';
+import { authorize, contractObject, notFound } from '../authorize';
 import { createRouter, type ApiDeps, type ApiRouter } from '../context';
 import { BODY_PROBLEMS, UNKNOWN_FIELDS_NOTE, authenticated, json, jsonBody, problems } from '../openapi';
 import { startRun } from '../start-run';
-import { contractIdParams, isPartyOf } from './contracts';
+import { contractIdParams } from './contracts';
 
 const settlementRequestSchema = z
   .strictObject({
@@ -49,10 +51,8 @@ export function settlementRoutes({ store, workflows }: ApiDeps): ApiRouter {
     const { round } = c.req.valid('json');
 
     const contract = await store.getContract(contractId);
-    if (!contract || !isPartyOf(principal, contract)) throw new DvctError('NOT_FOUND', `There is no contract ${contractId}.`);
-    if (!isOperator(principal) && actorId(principal) !== contract.orchestratorId) {
-      throw forbidden('Only the operator or the contract\'s orchestrator may settle its reward pool.');
-    }
+    if (!contract) throw notFound({ label: `contract ${contractId}` });
+    authorize(c, 'contracts:settle', contractObject(contract));
     const pool = contract.rewardPool;
     if (!pool) throw new DvctError('NO_REWARD_POOL', `Contract ${contractId} defines no reward pool.`);
 
@@ -77,7 +77,7 @@ export function settlementRoutes({ store, workflows }: ApiDeps): ApiRouter {
           settlementId,
           contractId,
           round,
-          requestedBy: actorId(principal) ?? 'operator',
+          requestedBy: actorOf(principal),
           // The first acceptance, so a repeated request hands Temporal the same input.
           submittedAt: exchange.createdAt.toISOString(),
         },
@@ -85,6 +85,7 @@ export function settlementRoutes({ store, workflows }: ApiDeps): ApiRouter {
       ),
     );
     if (!exchange.runId && run.runId) await store.updateExchange(settlementId, { runId: run.runId });
+    recordAction(c, { action: 'settlement.request', object: `contract:${contractId}`, after: { settlementId, round, duplicate: !created }, workflowId: run.workflowId });
 
     return c.json(
       {

@@ -1,10 +1,12 @@
 import { createRoute } from '@hono/zod-openapi';
 import { DvctError } from '../../domain/errors';
 import { contractInputSchema, validationRuleInputSchema } from '../../domain/schemas';
-import { actorId, forbidden, isOperator } from '../auth';
+import { actorOf } from '../auth';
+import { recordAction } from '../audit-trail';
+import { authorize, contractObject, notFound } from '../authorize';
 import { createRouter, type ApiDeps, type ApiRouter } from '../context';
 import { BODY_PROBLEMS, UNKNOWN_FIELDS_NOTE, authenticated, json, jsonBody, problems } from '../openapi';
-import { contractIdParams, isPartyOf } from './contracts';
+import { contractIdParams } from './contracts';
 
 const addRuleRoute = createRoute({
   method: 'post',
@@ -32,10 +34,8 @@ export function validationRuleRoutes({ store }: ApiDeps): ApiRouter {
     const { rule, incidentId } = c.req.valid('json');
 
     const contract = await store.getContract(contractId);
-    if (!contract || !isPartyOf(principal, contract)) throw new DvctError('NOT_FOUND', `There is no contract ${contractId}.`);
-    if (!isOperator(principal) && actorId(principal) !== contract.orchestratorId) {
-      throw forbidden('Only the operator or the contract\'s orchestrator may add a validation rule to it.');
-    }
+    if (!contract) throw notFound({ label: `contract ${contractId}` });
+    authorize(c, 'contracts:add-rule', contractObject(contract));
     if (incidentId !== undefined) {
       const incident = await store.getIncident(incidentId);
       const exchange = incident && (await store.getExchange(incident.exchangeId));
@@ -48,11 +48,12 @@ export function validationRuleRoutes({ store }: ApiDeps): ApiRouter {
         incidentId,
         key: `feedback-${rule}`,
         step: 'feedback',
-        summary: `${actorId(principal)} added the validation rule ${rule} to ${contractId}: the same input is refused from now on.`,
-        details: { contractId, rule, by: actorId(principal) },
+        summary: `${actorOf(principal)} added the validation rule ${rule} to ${contractId}: the same input is refused from now on.`,
+        details: { contractId, rule, by: actorOf(principal) },
         txHashes: [],
       });
     }
+    recordAction(c, { action: 'contract.add-rule', object: `contract:${contractId}`, before: { validationRules: contract.validationRules }, after: { validationRules: updated.validationRules, incidentId: incidentId ?? null } });
     return c.json(updated, 200);
   });
 

@@ -1,4 +1,8 @@
+import { AccessGrant } from './access-grant';
 import { Allocation } from './allocation';
+import { ApiKey } from './api-key';
+import { AuditAnchor } from './audit-anchor';
+import { AuditEntry } from './audit-entry';
 import { Award } from './award';
 import { Exchange } from './exchange';
 import { Incident } from './incident';
@@ -11,7 +15,7 @@ import { Participant } from './participant';
 import { Setting } from './setting';
 import { UseCaseContract } from './use-case-contract';
 
-export { Allocation, Award, Exchange, Incident, IncidentEvent, Node, NodeLink, NodePropagation, Notification, Participant, Setting, UseCaseContract };
+export { AccessGrant, Allocation, ApiKey, AuditAnchor, AuditEntry, Award, Exchange, Incident, IncidentEvent, Node, NodeLink, NodePropagation, Notification, Participant, Setting, UseCaseContract };
 
 /** Every entity, registered explicitly: folder discovery breaks under tsx and vitest. */
 export const entities = [
@@ -27,4 +31,8 @@ export const entities = [
   Notification,
   Incident,
   IncidentEvent,
+  ApiKey,
+  AccessGrant,
+  AuditEntry,
+  AuditAnchor,
 ];

@@ -1,6 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 
-/** A member organisation: who it is, where its points go, how it signs in and where it is notified. */
+/** A member organisation: who it is, where its points go, where it is notified (its API keys are ApiKey rows). */
 export const Participant = defineEntity({
   name: 'Participant',
   properties: {
@@ -12,9 +12,6 @@ export const Participant = defineEntity({
     webhookUrl: p.text().nullable(),
     /** Shared secret for HMAC signatures on webhook calls. */
     webhookSecret: p.text(),
-    apiKeyId: p.text().unique(),
-    /** sha256 hex of the API key; the key itself is never stored. */
-    apiKeyHash: p.text(),
     createdAt: p.datetime(),
   },
 });

@@ -22,6 +22,8 @@ export interface ExchangeStore {
    * or recipient of an allocation in any round, or as orchestrator of the use-case contract. Sorted.
    */
   exchangeIdsOfParty(participantId: string): Promise<string[]>;
+  /** The use-case contract of each of the exchanges named (unknown ids left out). */
+  usecaseContractsOf(exchangeIds: readonly string[]): Promise<Map<string, string>>;
 }
 
 export function exchangeStore(orm: Orm): ExchangeStore {
@@ -79,6 +81,13 @@ export function exchangeStore(orm: Orm): ExchangeStore {
       const ofContracts = await whereIdIn(contractIds, (slice) => em.fork().find(Exchange, { usecaseContractId: { $in: slice } }, { fields: ['id'] }));
       const ids = new Set([...direct.map((e) => e.id), ...allocated.map((a) => a.exchangeId), ...ofContracts.map((e) => e.id)]);
       return [...ids].sort(compareIds);
+    },
+
+    async usecaseContractsOf(exchangeIds) {
+      const rows = await whereIdIn([...new Set(exchangeIds)], (slice) =>
+        orm.em.fork().find(Exchange, { id: { $in: slice } }, { fields: ['id', 'usecaseContractId'] }),
+      );
+      return new Map(rows.map((r) => [r.id, r.usecaseContractId]));
     },
   };
 }

@@ -22,10 +22,24 @@ export interface NodeStore {
   /** In the order the links were made. */
   getParentIds(nodeId: string): Promise<string[]>;
   getChildIds(nodeId: string): Promise<string[]>;
+  /** Every link from or to the node, in the order they were made. */
+  linksOf(nodeId: string): Promise<LinkRecord[]>;
   /** Records once per (ancestor, exchange) that the ancestor learnt of the exchange's new descendant. */
   recordPropagation(p: NewPropagation): Promise<{ created: boolean }>;
-  /** The node in the design document's "Output data" shape; '' stands for metadata nobody gave yet. */
-  getNodeView(nodeId: string, nodeUrl: (nodeId: string) => string): Promise<NodeView | null>;
+  /**
+   * The node in the design document's "Output data" shape; '' stands for metadata nobody gave yet
+   * (or, with `only`, metadata the reader may not see). `only` limits links and awards to the
+   * exchanges a reader may see.
+   */
+  getNodeView(nodeId: string, nodeUrl: (nodeId: string) => string, only?: NodeViewFilter): Promise<NodeView | null>;
+  /** The exchanges whose prevRoot update reached a node the participant owns: its data's descendants. */
+  exchangesReachingNodesOf(ownerId: string): Promise<string[]>;
+}
+
+/** What one reader may see of a node. */
+export interface NodeViewFilter {
+  exchange: (exchangeId: string) => boolean;
+  metadata: boolean;
 }
 
 export function nodeStore(orm: Orm): NodeStore {
@@ -81,33 +95,52 @@ export function nodeStore(orm: Orm): NodeStore {
     getParentIds: (nodeId) => linkedIds({ childNodeId: nodeId }, 'parentNodeId'),
     getChildIds: (nodeId) => linkedIds({ parentNodeId: nodeId }, 'childNodeId'),
 
+    async linksOf(nodeId) {
+      const rows = await orm.em.fork().find(NodeLink, { $or: [{ parentNodeId: nodeId }, { childNodeId: nodeId }] }, { orderBy: { id: 'asc' } });
+      return rows.map(toLinkRecord);
+    },
+
     async recordPropagation(p) {
       return { created: await insertOnce(orm.em.fork(), NodePropagation, { ...p, createdAt: new Date() }) };
     },
 
-    async getNodeView(nodeId, nodeUrl) {
+    async getNodeView(nodeId, nodeUrl, only) {
       const em = orm.em.fork();
       const node = await em.findOne(Node, { nodeId });
       if (!node) return null;
-      const [parents, children, awards] = await Promise.all([
+      const [allParents, allChildren, allAwards] = await Promise.all([
         em.fork().find(NodeLink, { childNodeId: nodeId }, { orderBy: { id: 'asc' } }),
         em.fork().find(NodeLink, { parentNodeId: nodeId }, { orderBy: { id: 'asc' } }),
         em.fork().find(Award, { nodeId }, { orderBy: { id: 'asc' } }),
       ]);
+      const seen = (row: { exchangeId: string }) => !only || only.exchange(row.exchangeId);
+      const [parents, children, awards] = [allParents.filter(seen), allChildren.filter(seen), allAwards.filter(seen)];
+      const metadata = !only || only.metadata;
       const ref = (id: string) => ({ nodeId: id, '@nodeUrl': nodeUrl(id) });
       return {
         nodeId: node.nodeId,
         dataId: node.dataId,
         nodeMetadata: {
-          dvctId: node.dvctId ?? '',
-          usecaseContractId: node.usecaseContractId ?? '',
-          dataProviderId: node.dataProviderId ?? '',
-          dataConsumerId: node.dataConsumerId ?? '',
+          dvctId: (metadata && node.dvctId) || '',
+          usecaseContractId: (metadata && node.usecaseContractId) || '',
+          dataProviderId: (metadata && node.dataProviderId) || '',
+          dataConsumerId: (metadata && node.dataConsumerId) || '',
           incentiveReceivedFrom: incentivesByPayer(awards),
         },
         prevNode: parents.map((l) => ref(l.parentNodeId)),
         childNode: children.map((l) => ref(l.childNodeId)),
       };
+    },
+
+    async exchangesReachingNodesOf(ownerId) {
+      const rows = await orm.em
+        .fork()
+        .getConnection()
+        .execute<{ exchange_id: string }[]>(
+          'select distinct p.exchange_id from node_propagation p join node n on n.node_id = p.ancestor_node_id where n.owner_id = ?',
+          [ownerId],
+        );
+      return rows.map((r) => r.exchange_id).sort();
     },
   };
 }

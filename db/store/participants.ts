@@ -6,12 +6,11 @@ import type { NewParticipant, ParticipantRecord } from '../records';
 import { insertOnce } from './support';
 
 export interface ParticipantStore {
-  /** Registers a participant; an existing id (or API key id) → DvctError CONFLICT. */
+  /** Records a participant alone (registration goes through AccessStore.registerParticipant); an existing id → DvctError CONFLICT. */
   createParticipant(p: NewParticipant): Promise<ParticipantRecord>;
   getParticipant(id: string): Promise<ParticipantRecord | null>;
   /** The registered ones among `ids`, in id order; unknown ids are left out. */
   getParticipants(ids: string[]): Promise<ParticipantRecord[]>;
-  findParticipantByApiKeyId(keyId: string): Promise<ParticipantRecord | null>;
   getSetting(key: string): Promise<string | null>;
   /** Stores the value unless the key has one; returns the stored value (an existing one wins). */
   setSettingIfAbsent(key: string, value: string): Promise<string>;
@@ -22,7 +21,7 @@ export function participantStore(orm: Orm): ParticipantStore {
     async createParticipant(p) {
       const record: ParticipantRecord = { ...p, walletAddress: p.walletAddress.toLowerCase(), createdAt: new Date() };
       if (!(await insertOnce(orm.em.fork(), Participant, record))) {
-        throw new DvctError('CONFLICT', `Participant ${p.id} (or its API key id) is already registered`, { participantId: p.id });
+        throw new DvctError('CONFLICT', `Participant ${p.id} is already registered`, { participantId: p.id });
       }
       return record;
     },
@@ -36,11 +35,6 @@ export function participantStore(orm: Orm): ParticipantStore {
       if (ids.length === 0) return [];
       const rows = await orm.em.fork().find(Participant, { id: { $in: [...new Set(ids)] } }, { orderBy: { id: 'asc' } });
       return rows.map(toParticipantRecord);
-    },
-
-    async findParticipantByApiKeyId(keyId) {
-      const row = await orm.em.fork().findOne(Participant, { apiKeyId: keyId });
-      return row ? toParticipantRecord(row) : null;
     },
 
     async getSetting(key) {
@@ -65,8 +59,6 @@ function toParticipantRecord(row: ParticipantRow): ParticipantRecord {
     walletAddress: row.walletAddress,
     webhookUrl: row.webhookUrl ?? null,
     webhookSecret: row.webhookSecret,
-    apiKeyId: row.apiKeyId,
-    apiKeyHash: row.apiKeyHash,
     createdAt: row.createdAt,
   };
 }

@@ -23,11 +23,13 @@ describe('API keys', () => {
     }
   });
 
-  it('answers 403 to a valid key acting for another organisation or as operator', async () => {
+  it('answers 404 to a valid key reading another organisation, 403 to one acting as operator', async () => {
     const carol = await h.register('org-carol', ['data-consumer']);
     await h.register('org-dave', ['data-consumer']);
-    expectProblemShape(await h.request('GET', '/v1/participants/org-dave', { key: carol.apiKey }), 403, 'FORBIDDEN');
-    expectProblemShape(await h.request('GET', '/v1/participants/org-dave/balance', { key: carol.apiKey }), 403, 'FORBIDDEN');
+    // Outside the caller's scope: 404, as for an id nobody registered, so a key cannot probe which ids exist.
+    expectProblemShape(await h.request('GET', '/v1/participants/org-dave', { key: carol.apiKey }), 404, 'NOT_FOUND');
+    expectProblemShape(await h.request('GET', '/v1/participants/org-dave/balance', { key: carol.apiKey }), 404, 'NOT_FOUND');
+    expectProblemShape(await h.request('GET', '/v1/participants/org-nobody', { key: carol.apiKey }), 404, 'NOT_FOUND');
     const register = await h.request('POST', '/v1/participants', {
       key: carol.apiKey,
       body: { id: 'org-eve', name: 'Eve', roles: ['data-consumer'], walletAddress: `0x${'e'.repeat(40)}` },

@@ -139,7 +139,8 @@ export async function createHarness(): Promise<Harness> {
   const db = await createTestDatabase();
   const operatorKey = `op-${randomBytes(24).toString('hex')}`;
   const config: Config = {
-    ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', DVCT_OPERATOR_KEY: operatorKey, DVCT_PUBLIC_URL: 'http://dvct.test' }),
+    // No rate limit: these tests fire requests as fast as they can (test/api/rate-limit.test.ts sets its own).
+    ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', DVCT_OPERATOR_KEY: operatorKey, DVCT_PUBLIC_URL: 'http://dvct.test', RATE_LIMIT_PER_MINUTE: '0' }),
     database: db.config,
   };
   const logLines: string[] = [];

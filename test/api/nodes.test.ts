@@ -9,7 +9,8 @@ const CHAIN = ['n0', 'n1', 'n2', 'n3', 'n4'];
 
 beforeAll(async () => {
   h = await createHarness();
-  key = (await h.register('org-reader', ['data-consumer'])).apiKey;
+  // The whole graph: these tests are about walking it (test/api/lineage-isolation.test.ts is about who sees what).
+  key = h.operatorKey;
   for (const id of [...CHAIN, 'side']) {
     await h.db.store.upsertNode({
       nodeId: id,

@@ -65,9 +65,9 @@ describe('GET /v1/participants/{id}/notifications', () => {
     expect(newer.body.hasMore).toBe(false);
   });
 
-  it('is the operator\'s or the participant\'s own: another key 403, an unknown id 404', async () => {
+  it('is the operator\'s or the participant\'s own: another organisation\'s key and an unknown id get 404', async () => {
     expect((await feed(h.operatorKey)).body.notifications).toHaveLength(3);
-    expectProblemShape(await feed(other.apiKey), 403, 'FORBIDDEN');
+    expectProblemShape(await feed(other.apiKey), 404, 'NOT_FOUND');
     expectProblemShape(await feed(h.operatorKey, '', 'org-missing'), 404, 'NOT_FOUND');
     expectProblemShape(await h.request('GET', '/v1/participants/org-feed/notifications'), 401, 'UNAUTHENTICATED');
   });

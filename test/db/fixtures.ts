@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { EntityName, FilterQuery } from '@mikro-orm/core';
+import type { Config } from '../../config/config';
 import { DEFAULT_REVIEW_POLICY } from '../../domain/incidents';
 import type { UseCaseContract } from '../../domain/types';
 import type { TestDatabase } from '../support/database';
@@ -14,8 +17,6 @@ export function participant(id: string, overrides: Partial<NewParticipant> = {})
     walletAddress: '0xAbCdEf0000000000000000000000000000000001',
     webhookUrl: null,
     webhookSecret: `secret-${id}`,
-    apiKeyId: `key-${id}`,
-    apiKeyHash: 'a'.repeat(64),
     ...overrides,
   };
 }
@@ -101,4 +102,15 @@ export function tenTimesSettled<T>(call: () => Promise<T>): Promise<PromiseSettl
 /** How many rows match: the check behind "called twice → one row". */
 export function countRows<T extends object>(db: TestDatabase, entity: EntityName<T>, where: FilterQuery<NoInfer<T>>): Promise<number> {
   return db.orm.em.fork().count(entity, where);
+}
+
+const run = promisify(execFile);
+
+/** test/db/start-process.ts as a process of its own: what two processes sharing one database do. */
+export async function startProcess(database: Config['database'], opts: { auditAppends?: number } = {}): Promise<{ created: number; audited: number }> {
+  const script = new URL('./start-process.ts', import.meta.url).pathname;
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, DVCT_TEST_DB: JSON.stringify(database), DVCT_TEST_AUDIT_APPENDS: String(opts.auditAppends ?? 0), LOG_LEVEL: 'silent' },
+  });
+  return JSON.parse(stdout) as { created: number; audited: number };
 }

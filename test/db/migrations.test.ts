@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../config/config';
 import { Node } from '../../db/entities';
 import { migrateToLatest, openOrm } from '../../db/orm';
 import { migrations } from '../../db/migrations';
 import { createScratchDatabase } from '../../db/scratch-database';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { startProcess } from './fixtures';
 
 
 let db: TestDatabase;
@@ -57,13 +55,3 @@ describe(`migrations (${process.env.DATABASE_URL ? 'postgresql' : 'sqlite'})`, (
     expect(await connection.execute('pragma foreign_keys')).toEqual([{ foreign_keys: 1 }]);
   });
 });
-
-const run = promisify(execFile);
-
-async function startProcess(database: Config['database']): Promise<{ created: number }> {
-  const script = new URL('./start-process.ts', import.meta.url).pathname;
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', script], {
-    env: { ...process.env, DVCT_TEST_DB: JSON.stringify(database), LOG_LEVEL: 'silent' },
-  });
-  return JSON.parse(stdout) as { created: number };
-}

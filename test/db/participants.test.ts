@@ -27,20 +27,13 @@ describe('participants', () => {
     expect(await count(Participant, { id: 'p-race' })).toBe(1);
   });
 
-  it('refuse a second participant with the same API key id', async () => {
-    await db.store.createParticipant(participant('p-key-1', { apiKeyId: 'shared-key' }));
-    await expect(db.store.createParticipant(participant('p-key-2', { apiKeyId: 'shared-key' }))).rejects.toMatchObject({ code: 'CONFLICT' });
-  });
-
   it('read back as stored, with the wallet address in lowercase', async () => {
     const created = await db.store.createParticipant(
-      participant('p-read', { roles: ['data-provider', 'orchestrator'], webhookUrl: 'https://hooks.example/p', apiKeyId: 'key-read' }),
+      participant('p-read', { roles: ['data-provider', 'orchestrator'], webhookUrl: 'https://hooks.example/p' }),
     );
     expect(created.walletAddress).toBe('0xabcdef0000000000000000000000000000000001');
     expect(await db.store.getParticipant('p-read')).toEqual(created);
-    expect(await db.store.findParticipantByApiKeyId('key-read')).toEqual(created);
     expect(await db.store.getParticipant('nobody')).toBeNull();
-    expect(await db.store.findParticipantByApiKeyId('no-key')).toBeNull();
   });
 
   it('are looked up in bulk, leaving unknown ids out', async () => {

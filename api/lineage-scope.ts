@@ -1,0 +1,95 @@
+import type { Lineage, LinkRecord, NodeRecord, Store } from '../db/store';
+import type { NodeViewFilter } from '../db/store/nodes';
+import { authorityRolesOf, type AuthorityRole, type AuthzObject } from '../domain/authority';
+import type { Principal } from './auth';
+import { decision } from './authorize';
+
+/**
+ * What an organisation may see of the lineage graph. Visibility never follows graph connectivity:
+ * anyone can name any dataId as a parent in a report, so "connected to something I can see" would
+ * let a connector link its own nodes under another organisation's graph and read it. Instead a
+ * link is visible when its exchange is:
+ *
+ * - one the organisation is a party to (provider, consumer, payer or recipient in any round,
+ *   the contract's orchestrator) — the same parties as GET /v1/exchanges/{id}; or
+ * - one whose prevRoot update reached a node the organisation owns: the design's loop tells every
+ *   ancestor of its new descendants, so a provider follows where its data went. Only the
+ *   exchange's own report can make that happen, so it widens the view of the ancestor's owner,
+ *   never of the reporter.
+ *
+ * A node is visible when the organisation owns it or a visible link touches it. Its metadata (the
+ * exchange that created it: contract, provider, consumer) shows only to its owner or a party of
+ * that exchange; its links and awards only where their exchanges are visible. A walk goes along
+ * visible links only. Reading needs `lineage:read` in effect for the link's exchange and contract.
+ */
+export interface LineageScope {
+  /** The decision for the node as a whole: its object for authorize(). */
+  nodeObject(node: NodeRecord, touching: readonly LinkRecord[]): AuthzObject;
+  /** What of the node the reader may see, for Store.getNodeView; undefined: everything (operator). */
+  viewFilter(node: NodeRecord): NodeViewFilter | undefined;
+  /** The walk restricted to visible links and the nodes they reach from `startId`. */
+  restrict(walk: Lineage, startId: string): Lineage;
+}
+
+/** The roles that carry lineage:read: the ones a party reads lineage in. */
+const LINEAGE_ROLES: readonly AuthorityRole[] = ['connector', 'orchestrator'];
+
+export async function lineageScopeOf(principal: Principal, store: Store): Promise<LineageScope> {
+  if (principal.kind === 'operator') {
+    return {
+      nodeObject: (node) => ({ label: `node ${node.nodeId}`, scopes: [], parties: {} }),
+      viewFilter: () => undefined,
+      restrict: (walk) => walk,
+    };
+  }
+  const me = principal.participant.id;
+  const [party, reached] = await Promise.all([store.exchangeIdsOfParty(me), store.exchangesReachingNodesOf(me)]);
+  const visibleExchanges = new Set([...party, ...reached]);
+  const contractOf = await store.usecaseContractsOf([...visibleExchanges]);
+  const roles = authorityRolesOf(principal.participant.roles).filter((r) => LINEAGE_ROLES.includes(r));
+  const now = new Date();
+
+  // One decision per exchange: its id and contract are what a grant's scope can name.
+  const readable = new Map<string, boolean>();
+  const readableExchange = (exchangeId: string): boolean => {
+    let ok = readable.get(exchangeId);
+    if (ok === undefined) {
+      const scopes = [`exchange:${exchangeId}`, `contract:${contractOf.get(exchangeId) ?? ''}`];
+      ok = visibleExchanges.has(exchangeId) && decision(principal, 'lineage:read', { label: `exchange ${exchangeId}`, scopes, parties: { [me]: roles } }, now).outcome === 'allow';
+      readable.set(exchangeId, ok);
+    }
+    return ok;
+  };
+
+  return {
+    nodeObject(node, touching) {
+      const links = touching.filter((l) => visibleExchanges.has(l.exchangeId));
+      const visible = node.ownerId === me || links.length > 0;
+      const scopes = [...new Set(links.flatMap((l) => [`exchange:${l.exchangeId}`, `contract:${l.usecaseContractId}`]))];
+      if (node.ownerId === me && node.usecaseContractId) scopes.push(`contract:${node.usecaseContractId}`);
+      return { label: `node ${node.nodeId}`, scopes, parties: visible ? { [me]: roles } : {} };
+    },
+    viewFilter(node) {
+      return {
+        exchange: readableExchange,
+        metadata: node.ownerId === me || visibleExchanges.has(node.createdByExchangeId),
+      };
+    },
+    restrict(walk, startId) {
+      const edges = walk.edges.filter((e) => readableExchange(e.exchangeId));
+      const reachable = new Set([startId]);
+      // Along visible links only, in both directions the walk went (edges only ever join walked nodes).
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const e of edges) {
+          if (reachable.has(e.parentNodeId) !== reachable.has(e.childNodeId)) {
+            reachable.add(e.parentNodeId);
+            reachable.add(e.childNodeId);
+            grew = true;
+          }
+        }
+      }
+      return { nodes: walk.nodes.filter((n) => reachable.has(n.nodeId)), edges: edges.filter((e) => reachable.has(e.parentNodeId)), truncated: walk.truncated };
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { DvctError } from '../../domain/errors';
+import { chainEntry, type ChainLink } from '../../lib/audit-chain';
+import { dialectOf } from '../dialect';
+import { AuditAnchor, type AuditAnchorRow } from '../entities/audit-anchor';
+import { AuditEntry, type AuditEntryRow } from '../entities/audit-entry';
+import type { Orm } from '../orm';
+import type { AuditAnchorRecord, AuditEntryRecord, AuditFilter, NewAuditEntry } from '../records';
+import { asDriverException, insertOnce, type Em } from './support';
+
+export interface AuditStore {
+  /**
+   * Appends one entry after the current last one, chained to its hash. Appends are serialised
+   * across processes (the API and the worker both write): each takes a lock for its transaction,
+   * so every entry is chained to the one before it. With a dedupKey, a second append returns the first.
+   */
+  appendAudit(e: NewAuditEntry): Promise<AuditEntryRecord>;
+  /** Oldest first; `afterSeq` pages on. */
+  listAudit(filter: AuditFilter, limit: number): Promise<AuditEntryRecord[]>;
+  auditHead(): Promise<ChainLink | null>;
+  /** Records a head written on chain; the same seq again is a no-op. */
+  recordAuditAnchor(a: AuditAnchorRecord): Promise<void>;
+  /** Oldest first. */
+  listAuditAnchors(): Promise<AuditAnchorRecord[]>;
+}
+
+/** A unique violation on seq cannot happen under the lock; this only bounds a surprise. */
+const APPEND_ATTEMPTS = 5;
+
+export function auditStore(orm: Orm): AuditStore {
+  // PostgreSQL: an advisory lock held until the transaction ends (key private to the audit trail).
+  // SQLite: a write as the first statement takes the database's write lock at once.
+  const lockSql =
+    dialectOf(orm.em.getPlatform()) === 'postgresql' ? 'select pg_advisory_xact_lock(7426110002)' : 'delete from audit_entry where 1 = 0';
+
+  async function byDedupKey(dedupKey: string): Promise<AuditEntryRecord | null> {
+    const row = await orm.em.fork().findOne(AuditEntry, { dedupKey });
+    return row ? toEntryRecord(row) : null;
+  }
+
+  async function appendLocked(tx: Em, e: NewAuditEntry): Promise<AuditEntryRecord> {
+    await tx.getConnection().execute(lockSql, [], 'run', tx.getTransactionContext());
+    const last = await tx.findOne(AuditEntry, { seq: { $gt: 0 } }, { orderBy: { seq: 'desc' }, fields: ['seq', 'hash'] });
+    const entry = chainEntry(
+      {
+        at: new Date(),
+        actor: e.actor,
+        keyId: e.keyId ?? null,
+        action: e.action,
+        object: e.object,
+        // As JSON will give it back (dates as strings, no undefined), so the hash recomputes the same.
+        before: asJson(e.before),
+        after: asJson(e.after),
+        workflowId: e.workflowId ?? null,
+        txHash: e.txHash ?? null,
+        requestId: e.requestId ?? null,
+      },
+      last ? { seq: last.seq, hash: last.hash } : null,
+    );
+    await tx.insert(AuditEntry, { ...entry, dedupKey: e.dedupKey ?? null });
+    return entry;
+  }
+
+  return {
+    async appendAudit(e) {
+      if (e.dedupKey) {
+        const known = await byDedupKey(e.dedupKey);
+        if (known) return known;
+      }
+      for (let attempt = 1; attempt <= APPEND_ATTEMPTS; attempt++) {
+        const em = orm.em.fork();
+        try {
+          return await em.transactional((tx) => appendLocked(tx, e));
+        } catch (error) {
+          if (!(asDriverException(em, error) instanceof UniqueConstraintViolationException)) throw error;
+          if (e.dedupKey) {
+            const known = await byDedupKey(e.dedupKey);
+            if (known) return known;
+          }
+        }
+      }
+      throw new DvctError('CONFLICT', `Could not append ${e.action} on ${e.object} to the audit trail`, { action: e.action, object: e.object });
+    },
+
+    async listAudit(filter, limit) {
+      const where = {
+        ...(filter.actor !== undefined ? { actor: filter.actor } : {}),
+        ...(filter.action !== undefined ? { action: filter.action } : {}),
+        ...(filter.object !== undefined ? { object: filter.object } : {}),
+        ...(filter.afterSeq !== undefined ? { seq: { $gt: filter.afterSeq } } : {}),
+        ...(filter.from || filter.to ? { at: { ...(filter.from ? { $gte: filter.from } : {}), ...(filter.to ? { $lt: filter.to } : {}) } } : {}),
+      };
+      const rows = await orm.em.fork().find(AuditEntry, where, { orderBy: { seq: 'asc' }, limit });
+      return rows.map(toEntryRecord);
+    },
+
+    async auditHead() {
+      const last = await orm.em.fork().findOne(AuditEntry, { seq: { $gt: 0 } }, { orderBy: { seq: 'desc' }, fields: ['seq', 'hash'] });
+      return last ? { seq: last.seq, hash: last.hash } : null;
+    },
+
+    async recordAuditAnchor(a) {
+      await insertOnce(orm.em.fork(), AuditAnchor, a);
+    },
+
+    async listAuditAnchors() {
+      const rows = await orm.em.fork().find(AuditAnchor, {}, { orderBy: { seq: 'asc' } });
+      return rows.map(toAnchorRecord);
+    },
+  };
+}
+
+function asJson(value: unknown): unknown {
+  return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as unknown);
+}
+
+function toEntryRecord(row: AuditEntryRow): AuditEntryRecord {
+  return {
+    seq: row.seq,
+    at: row.at,
+    actor: row.actor,
+    keyId: row.keyId ?? null,
+    action: row.action,
+    object: row.object,
+    before: row.before ?? null,
+    after: row.after ?? null,
+    workflowId: row.workflowId ?? null,
+    txHash: row.txHash ?? null,
+    requestId: row.requestId ?? null,
+    prevHash: row.prevHash,
+    hash: row.hash,
+  };
+}
+
+function toAnchorRecord(row: AuditAnchorRow): AuditAnchorRecord {
+  return { seq: row.seq, head: row.head, txHash: row.txHash, anchoredAt: row.anchoredAt };
+}

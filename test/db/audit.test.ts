@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditEntry } from '../../db/entities';
+import { ChainVerifier, GENESIS_HASH } from '../../lib/audit-chain';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { countRows, startProcess } from './fixtures';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+async function verify(anchors: { seq: number; head: string }[] = []) {
+  const verifier = new ChainVerifier(anchors);
+  verifier.feed(await db.store.listAudit({}, 100_000));
+  return verifier.result();
+}
+
+describe(`the audit trail (${process.env.DATABASE_URL ? 'postgresql' : 'sqlite'})`, () => {
+  it('chains each entry to the one before, and reads back exactly what it hashed', async () => {
+    const first = await db.store.appendAudit({ actor: 'operator', action: 'participant.register', object: 'participant:org-a', after: { id: 'org-a', at: new Date(0), n: 1.5 } });
+    expect(first).toMatchObject({ seq: 1, prevHash: GENESIS_HASH, after: { id: 'org-a', at: '1970-01-01T00:00:00.000Z', n: 1.5 } });
+    const second = await db.store.appendAudit({ actor: 'worker', action: 'allocation', object: 'exchange:ex-1', txHash: `0x${'ab'.repeat(32)}`, workflowId: 'exchange-ex-1' });
+    expect(second.prevHash).toBe(first.hash);
+    const read = await db.store.listAudit({}, 10);
+    expect(read).toEqual([first, second]);
+    expect(await verify()).toMatchObject({ ok: true, checked: 2, head: { seq: 2, hash: second.hash } });
+  });
+
+  it('serialises concurrent appends: no seq twice, no gap, one chain', async () => {
+    await Promise.all(Array.from({ length: 25 }, (_, i) => db.store.appendAudit({ actor: `org-${i}`, action: 'concurrent', object: `thing:${i}` })));
+    const all = await db.store.listAudit({}, 1000);
+    expect(all.map((e) => e.seq)).toEqual(all.map((_, i) => i + 1));
+    expect((await verify()).ok).toBe(true);
+  });
+
+  it('serialises appends from two processes sharing the database', async () => {
+    const outputs = await Promise.all([startProcess(db.config, { auditAppends: 15 }), startProcess(db.config, { auditAppends: 15 })]);
+    expect(outputs.reduce((sum, o) => sum + (o.audited ?? 0), 0)).toBe(30);
+    expect((await verify()).ok).toBe(true);
+  }, 60_000);
+
+  it('records an action with a dedup key once, however often it is appended', async () => {
+    const entries = await Promise.all(Array.from({ length: 5 }, () => db.store.appendAudit({ actor: 'worker', action: 'release', object: 'exchange:ex-2', dedupKey: 'wf/run/7' })));
+    expect(new Set(entries.map((e) => e.seq)).size).toBe(1);
+    expect(await countRows(db, AuditEntry, { dedupKey: 'wf/run/7' })).toBe(1);
+  });
+
+  it('filters by actor, action, object and time, and pages by seq', async () => {
+    const byActor = await db.store.listAudit({ actor: 'worker' }, 100);
+    expect(byActor.every((e) => e.actor === 'worker')).toBe(true);
+    expect((await db.store.listAudit({ action: 'concurrent' }, 100)).length).toBe(25);
+    expect(await db.store.listAudit({ object: 'exchange:ex-1' }, 100)).toHaveLength(1);
+    const page = await db.store.listAudit({ action: 'concurrent' }, 10);
+    const next = await db.store.listAudit({ action: 'concurrent', afterSeq: page.at(-1)!.seq }, 100);
+    expect(page.length + next.length).toBe(25);
+    expect(await db.store.listAudit({ from: new Date(Date.now() + 60_000) }, 10)).toEqual([]);
+    expect((await db.store.listAudit({ to: new Date(Date.now() + 60_000) }, 1000)).length).toBeGreaterThan(25);
+  });
+
+  it('names the first edited, deleted or relinked row, and a truncation the anchor catches', async () => {
+    const head = (await db.store.auditHead())!;
+    const em = () => db.orm.em.fork();
+    const original = (await db.store.listAudit({}, 1000)).find((e) => e.seq === 5)!;
+
+    await em().nativeUpdate(AuditEntry, { seq: 5 }, { actor: 'somebody-else' });
+    expect((await verify()).firstBroken).toMatchObject({ seq: 5, reason: 'edited' });
+    // Rewritten with a fresh hash: the next row no longer chains to it.
+    const rewritten = { ...original, actor: 'somebody-else' };
+    const { auditHash } = await import('../../lib/audit-chain');
+    await em().nativeUpdate(AuditEntry, { seq: 5 }, { hash: auditHash(rewritten, rewritten.prevHash) });
+    expect((await verify()).firstBroken).toMatchObject({ seq: 5, reason: 'relinked' });
+    await em().nativeUpdate(AuditEntry, { seq: 5 }, { actor: original.actor, hash: original.hash });
+    expect((await verify()).ok).toBe(true);
+
+    const row7 = (await db.store.listAudit({ afterSeq: 6 }, 1))[0]!;
+    await em().nativeDelete(AuditEntry, { seq: 7 });
+    expect((await verify()).firstBroken).toMatchObject({ seq: 7, reason: 'missing' });
+    await em().insert(AuditEntry, { ...row7, dedupKey: null });
+    expect((await verify()).ok).toBe(true);
+
+    // Deleting the newest rows leaves a valid but shorter chain: only the anchored head shows it.
+    await em().nativeDelete(AuditEntry, { seq: head.seq });
+    expect((await verify()).ok).toBe(true);
+    expect((await verify([{ seq: head.seq, head: head.hash }])).firstBroken).toMatchObject({ seq: head.seq, reason: 'truncated' });
+    expect((await verify([{ seq: 3, head: 'f'.repeat(64) }])).firstBroken).toMatchObject({ seq: 3, reason: 'anchor-mismatch' });
+  });
+
+  it('keeps anchors once per seq', async () => {
+    const anchor = { seq: 3, head: 'a'.repeat(64), txHash: `0x${'1'.repeat(64)}`, anchoredAt: new Date() };
+    await db.store.recordAuditAnchor(anchor);
+    await db.store.recordAuditAnchor({ ...anchor, txHash: `0x${'2'.repeat(64)}` });
+    expect(await db.store.listAuditAnchors()).toEqual([anchor]);
+  });
+});
