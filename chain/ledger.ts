@@ -279,6 +279,46 @@ export class Ledger {
     }
   }
 
+  // ----- audit trail -----
+
+  /** The DVCT audit trail's newest head on chain (seq 0: none anchored yet). */
+  async auditAnchor(): Promise<{ seq: number; head: Hex }> {
+    const read = <F extends 'auditSeq' | 'auditHead'>(functionName: F) =>
+      this.publicClient.readContract({ address: this.contracts.ledger, abi: ledgerAbi, functionName });
+    const [seq, head] = await Promise.all([read('auditSeq'), read('auditHead')]);
+    return { seq: Number(seq), head };
+  }
+
+  /**
+   * Writes the audit trail's head (the hash of entry `seq`) on chain. Heads only move forward: one
+   * at or below the anchored seq is not sent; when it is the one anchored (a retry after a lost
+   * receipt), its original transaction is returned.
+   */
+  async anchorAudit(head: Hex, seq: number): Promise<{ txHash: Hex | null }> {
+    const anchored = async () => {
+      const [event] = await this.publicClient.getContractEvents({
+        address: this.contracts.ledger,
+        abi: ledgerAbi,
+        eventName: 'AuditAnchored',
+        args: { seq: BigInt(seq) },
+        fromBlock: BigInt(this.contracts.blockNumber),
+      });
+      return { txHash: event && event.args.head === head ? event.transactionHash : null };
+    };
+    if ((await this.auditAnchor()).seq >= seq) return anchored();
+    try {
+      const receipt = await this.operatorWrite(() =>
+        this.clients.walletClient.writeContract({ address: this.contracts.ledger, abi: ledgerAbi, functionName: 'anchorAudit', args: [head, BigInt(seq)] }),
+      );
+      this.log.info({ seq, head, txHash: receipt.transactionHash }, 'audit head anchored');
+      return { txHash: receipt.transactionHash };
+    } catch (err) {
+      // Another writer anchored this seq (or a later one) between the read and the send.
+      if ((err instanceof MinedRevertError || decodeRevert(err)?.name === 'StaleAuditAnchor') && (await this.auditAnchor()).seq >= seq) return anchored();
+      throw toChainError(err, { operation: 'anchorAudit', seq });
+    }
+  }
+
   // ----- events -----
 
   getExchangeEvents(exchangeId: string): Promise<LedgerEvent[]> {

@@ -55,6 +55,10 @@ contract PointsLedger is AccessControl {
 
     mapping(bytes32 exchangeId => mapping(address payer => mapping(address recipient => Allocation))) private _allocations;
 
+    /// @notice The DVCT audit trail's newest anchored entry and its hash (see anchorAudit).
+    uint64 public auditSeq;
+    bytes32 public auditHead;
+
     event Deposited(address indexed payer, uint256 amount);
     event Withdrawn(address indexed payer, uint256 amount);
     event ExchangeRecorded(bytes32 indexed exchangeId, bytes32 recordHash);
@@ -66,6 +70,7 @@ contract PointsLedger is AccessControl {
     event Revoked(
         bytes32 indexed exchangeId, address indexed payer, address indexed recipient, uint256 amount, string reason
     );
+    event AuditAnchored(uint64 indexed seq, bytes32 head);
 
     error ZeroAmount();
     error ZeroRecipient();
@@ -77,6 +82,7 @@ contract PointsLedger is AccessControl {
     error AlreadyRevoked(bytes32 exchangeId, address payer, address recipient);
     error StillHeld(uint64 releaseAt);
     error NotOperatorOrRecipient(address caller, address recipient);
+    error StaleAuditAnchor(uint64 seq, uint64 anchoredSeq);
 
     constructor(IERC20 token_, address admin) {
         token = token_;
@@ -197,6 +203,18 @@ contract PointsLedger is AccessControl {
             emit Released(exchangeId, payer, recipient, amount);
             token.safeTransfer(recipient, amount);
         }
+    }
+
+    // ----- audit trail -----
+
+    /// @notice Writes the head of the DVCT's audit trail: `head` is the hash of its entry `seq`, and
+    /// every entry's hash covers the one before. A trail edited, shortened or rebuilt after this no
+    /// longer reproduces `head` at `seq`. Heads only move forward, so an older one cannot replace it.
+    function anchorAudit(bytes32 head, uint64 seq) external onlyRole(OPERATOR_ROLE) {
+        if (seq <= auditSeq) revert StaleAuditAnchor(seq, auditSeq);
+        auditSeq = seq;
+        auditHead = head;
+        emit AuditAnchored(seq, head);
     }
 
     function allocationOf(bytes32 exchangeId, address payer, address recipient)
