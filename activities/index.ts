@@ -1,3 +1,5 @@
+import { auditAnchorActivities } from './audit-anchor';
+import { withAuditTrail } from './audit';
 import { contractActivities } from './contracts';
 import type { ActivityDeps } from './deps';
 import { withNamedFailures } from './failures';
@@ -11,18 +13,24 @@ import { qualityActivities } from './quality';
 
 export type { ActivityDeps } from './deps';
 
-/** Every activity of the worker, built from injected clients; failures carry ERRORS names. */
+/** Every activity of the worker, built from injected clients; failures carry ERRORS names; state changes leave an audit entry. */
 export function createActivities(deps: ActivityDeps) {
-  return withNamedFailures({
-    ...contractActivities(deps),
-    ...nodeActivities(deps),
-    ...qualityActivities(deps),
-    ...pointActivities(deps),
-    ...notificationActivities(deps),
-    ...outcomeActivities(deps),
-    ...incidentActivities(deps),
-    ...reconciliationActivities(deps),
-  });
+  return withNamedFailures(
+    withAuditTrail(
+      {
+        ...contractActivities(deps),
+        ...nodeActivities(deps),
+        ...qualityActivities(deps),
+        ...pointActivities(deps),
+        ...notificationActivities(deps),
+        ...outcomeActivities(deps),
+        ...incidentActivities(deps),
+        ...reconciliationActivities(deps),
+        ...auditAnchorActivities(deps),
+      },
+      deps.store,
+    ),
+  );
 }
 
 export type DvctActivities = ReturnType<typeof createActivities>;

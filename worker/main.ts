@@ -7,6 +7,7 @@ import { migrateToLatest, openOrm } from '../db/orm';
 import { createStore } from '../db/store';
 import { createLogger } from '../lib/logger';
 import { createDvctWorker } from './create-worker';
+import { ensureAuditAnchorSchedule } from './audit-anchor-schedule';
 import { ensureReconciliationSchedule } from './reconciliation-schedule';
 import { temporalLogger } from './temporal-logger';
 
@@ -39,10 +40,13 @@ async function main(): Promise<void> {
       log,
     }),
   });
-  const scheduleId = await withClient(config.temporal, (client) =>
-    ensureReconciliationSchedule(client, { taskQueue: config.temporal.taskQueue, ...config.reconciliation }),
+  const schedules = await withClient(config.temporal, (client) =>
+    Promise.all([
+      ensureReconciliationSchedule(client, { taskQueue: config.temporal.taskQueue, ...config.reconciliation }),
+      ensureAuditAnchorSchedule(client, { taskQueue: config.temporal.taskQueue, intervalSeconds: config.audit.anchorIntervalSeconds }),
+    ]),
   );
-  log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, temporal: config.temporal.address, scheduleId }, 'worker started');
+  log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, temporal: config.temporal.address, schedules }, 'worker started');
   try {
     await worker.run(); // resolves after a shutdown signal, once in-flight tasks are done
   } finally {

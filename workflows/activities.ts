@@ -69,4 +69,5 @@ export const act = {
   closeIncident: database.closeIncident,
   rollbackExchange: chain.rollbackExchange,
   findReconciliationMismatches: chain.findReconciliationMismatches,
+  anchorAuditHead: chain.anchorAuditHead,
 };

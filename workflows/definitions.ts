@@ -15,6 +15,7 @@ export const ONBOARDING_WORKFLOW = 'participantOnboardingWorkflow';
 export const REVOCATION_WORKFLOW = 'revocationWorkflow';
 export const INCIDENT_WORKFLOW = 'incidentWorkflow';
 export const RECONCILIATION_WORKFLOW = 'reconciliationWorkflow';
+export const AUDIT_ANCHOR_WORKFLOW = 'auditAnchorWorkflow';
 
 export interface ExchangeWorkflowInput {
   exchangeId: string;

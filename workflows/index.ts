@@ -6,3 +6,4 @@ export { participantOnboardingWorkflow } from './onboarding';
 export { revocationWorkflow } from './revocation';
 export { incidentWorkflow } from './incident';
 export { reconciliationWorkflow } from './reconciliation';
+export { auditAnchorWorkflow } from './audit-anchor';
