@@ -8,11 +8,15 @@ import { limitBody, requireJsonBody } from './json-body';
 import { rateLimit } from './rate-limit';
 import { BEARER_AUTH } from './openapi';
 import { requestLog } from './request-log';
+import { auditRoutes } from './routes/audit';
 import { contractRoutes } from './routes/contracts';
 import { disputeRoutes } from './routes/disputes';
 import { exchangeRoutes } from './routes/exchanges';
+import { grantRoutes } from './routes/grants';
 import { healthRoutes } from './routes/health';
 import { incidentRoutes } from './routes/incidents';
+import { keyRoutes } from './routes/keys';
+import { meRoutes } from './routes/me';
 import { nodeRoutes } from './routes/nodes';
 import { participantRoutes } from './routes/participants';
 import { reviewRoutes } from './routes/reviews';
@@ -40,6 +44,9 @@ export function createApp(deps: ApiDeps): ApiRouter {
 
   app.route('/', healthRoutes(deps));
   app.route('/', participantRoutes(deps));
+  app.route('/', keyRoutes(deps));
+  app.route('/', grantRoutes(deps));
+  app.route('/', meRoutes());
   app.route('/', contractRoutes(deps));
   app.route('/', settlementRoutes(deps));
   app.route('/', validationRuleRoutes(deps));
@@ -49,6 +56,7 @@ export function createApp(deps: ApiDeps): ApiRouter {
   app.route('/', reviewRoutes(deps));
   app.route('/', incidentRoutes(deps));
   app.route('/', nodeRoutes(deps));
+  app.route('/', auditRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER_AUTH, {
     type: 'http',

@@ -82,25 +82,25 @@ export function exchangeObject(
 }
 
 /** A contract: its orchestrator orchestrates, its other parties connect (a party named as orchestrator orchestrates too). */
-export function contractObject(contract: Pick<UseCaseContract, 'id' | 'orchestratorId' | 'parties'>, creating = false): AuthzObject {
+export function contractObject(contract: Pick<UseCaseContract, 'id' | 'orchestratorId' | 'parties'>): AuthzObject {
   const parties: Parties = {};
   addParty(parties, contract.orchestratorId, 'orchestrator');
   for (const p of contract.parties) for (const role of p.roles) addParty(parties, p.participantId, authorityRoleOfParty(role));
-  return { label: `contract ${contract.id}`, scopes: scopesOf('contract', contract.id, contract.id, parties), parties, creating };
+  return { label: `contract ${contract.id}`, scopes: scopesOf('contract', contract.id, contract.id, parties), parties };
 }
 
 /** A contract being registered: only the orchestrator it names may register it. */
 export function newContractObject(contract: Pick<UseCaseContract, 'id' | 'orchestratorId'>): AuthzObject {
   const parties: Parties = {};
   addParty(parties, contract.orchestratorId, 'orchestrator');
-  return { label: `contract ${contract.id}`, scopes: scopesOf('contract', contract.id, contract.id, parties), parties, creating: true };
+  return { label: `contract ${contract.id}`, scopes: scopesOf('contract', contract.id, contract.id, parties), parties, open: true };
 }
 
 /** A report of a new exchange: the consumer's connector reports it. */
 export function newExchangeObject(report: Pick<ExchangeReport, 'usecaseContractId' | 'dataConsumerId'>): AuthzObject {
   const parties: Parties = {};
   addParty(parties, report.dataConsumerId, 'connector');
-  return { label: `an exchange of ${report.dataConsumerId}`, scopes: scopesOf('exchange', '(new)', report.usecaseContractId, parties), parties, creating: true };
+  return { label: `an exchange of ${report.dataConsumerId}`, scopes: scopesOf('exchange', '(new)', report.usecaseContractId, parties), parties, open: true };
 }
 
 /** An organisation itself (its record, balance, feed, keys and grants): it acts on itself in every role it holds. */
@@ -109,7 +109,7 @@ export function participantObject(participant: Pick<ParticipantRecord, 'id' | 'r
   return { label: `participant ${participant.id}`, scopes: [`participant:${participant.id}`], parties };
 }
 
-/** Instance-wide things nobody is a party to: the audit trail, a new organisation. */
-export function instanceObject(label: string, creating = false): AuthzObject {
-  return { label, scopes: [], parties: {}, creating };
+/** Instance-wide things nobody is a party to and everybody knows exist: the audit trail, the list of organisations. */
+export function instanceObject(label: string): AuthzObject {
+  return { label, scopes: [], parties: {}, open: true };
 }

@@ -1,5 +1,6 @@
-import { createPublicClient, erc20Abi, http, isAddress, type Address } from 'viem';
+import { createPublicClient, erc20Abi, http, isAddress, type Address, type Hex } from 'viem';
 import { readDeployment } from '../chain/deployment';
+import { abi as ledgerAbi } from '../contracts/artifacts/PointsLedger';
 import type { Config } from '../config/config';
 import { DvctError } from '../domain/errors';
 
@@ -17,6 +18,8 @@ export interface ComponentHealth {
 export interface ChainReader {
   /** Points the address holds in its wallet, in token base units. */
   walletBalance(address: string): Promise<bigint>;
+  /** The audit trail's newest head written on the ledger (seq 0: none yet). */
+  auditAnchor(): Promise<{ seq: number; head: string }>;
   health(): Promise<ComponentHealth>;
 }
 
@@ -26,32 +29,48 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message.split('\n')[0]! : String(err);
 }
 
-/** Where to read: `config.chain` fits; tests may pass just the RPC URL and a token address. */
-export type ChainReaderOptions = Pick<Config['chain'], 'rpcUrl' | 'tokenAddress'> & Partial<Pick<Config['chain'], 'deploymentFile'>>;
+/** Where to read: `config.chain` fits; tests may pass just the RPC URL and the contract addresses. */
+export type ChainReaderOptions = Pick<Config['chain'], 'rpcUrl' | 'tokenAddress'> & Partial<Pick<Config['chain'], 'ledgerAddress' | 'deploymentFile'>>;
 
 export function createChainReader(chain: ChainReaderOptions): ChainReader {
   const client = createPublicClient({ transport: http(chain.rpcUrl, { timeout: RPC_TIMEOUT_MS, retryCount: 1 }) });
-  let token: Address | null = chain.tokenAddress && isAddress(chain.tokenAddress) ? chain.tokenAddress : null;
+  const given = (address: string | undefined): Address | null => (address && isAddress(address) ? address : null);
+  const known: { token: Address | null; ledger: Address | null } = { token: given(chain.tokenAddress), ledger: given(chain.ledgerAddress) };
 
-  async function tokenAddress(): Promise<Address> {
-    if (token) return token;
-    if (!chain.deploymentFile) throw new DvctError('DEPENDENCY_UNAVAILABLE', 'No token address: set TOKEN_ADDRESS or deploy the contracts.');
+  async function contractAddress(which: 'token' | 'ledger'): Promise<Address> {
+    const address = known[which];
+    if (address) return address;
+    if (!chain.deploymentFile) throw new DvctError('DEPENDENCY_UNAVAILABLE', `No ${which} address: set ${which.toUpperCase()}_ADDRESS or deploy the contracts.`);
     try {
-      token = readDeployment({ tokenAddress: undefined, ledgerAddress: undefined, deploymentFile: chain.deploymentFile }).token;
+      const deployed = readDeployment({ tokenAddress: undefined, ledgerAddress: undefined, deploymentFile: chain.deploymentFile });
+      Object.assign(known, { token: known.token ?? deployed.token, ledger: known.ledger ?? deployed.ledger });
     } catch (err) {
       throw new DvctError('DEPENDENCY_UNAVAILABLE', message(err));
     }
-    return token;
+    return known[which]!;
   }
 
   return {
     async walletBalance(address) {
       if (!isAddress(address)) throw new DvctError('VALIDATION_FAILED', `${address} is not an EVM address.`);
-      const tokenAddr = await tokenAddress();
+      const tokenAddr = await contractAddress('token');
       try {
         return await client.readContract({ address: tokenAddr, abi: erc20Abi, functionName: 'balanceOf', args: [address] });
       } catch (err) {
         throw new DvctError('DEPENDENCY_UNAVAILABLE', `The chain at ${chain.rpcUrl} did not answer balanceOf: ${message(err)}`);
+      }
+    },
+
+    async auditAnchor() {
+      const ledger = await contractAddress('ledger');
+      try {
+        const [seq, head] = await Promise.all([
+          client.readContract({ address: ledger, abi: ledgerAbi, functionName: 'auditSeq' }),
+          client.readContract({ address: ledger, abi: ledgerAbi, functionName: 'auditHead' }) as Promise<Hex>,
+        ]);
+        return { seq: Number(seq), head: head.slice(2) };
+      } catch (err) {
+        throw new DvctError('DEPENDENCY_UNAVAILABLE', `The chain at ${chain.rpcUrl} did not answer the audit anchor: ${message(err)}`);
       }
     },
 

@@ -44,6 +44,7 @@ export async function lineageScopeOf(principal: Principal, store: Store): Promis
   }
   const me = principal.participant.id;
   const [party, reached] = await Promise.all([store.exchangeIdsOfParty(me), store.exchangesReachingNodesOf(me)]);
+  const partyOf = new Set(party);
   const visibleExchanges = new Set([...party, ...reached]);
   const contractOf = await store.usecaseContractsOf([...visibleExchanges]);
   const roles = authorityRolesOf(principal.participant.roles).filter((r) => LINEAGE_ROLES.includes(r));
@@ -72,7 +73,7 @@ export async function lineageScopeOf(principal: Principal, store: Store): Promis
     viewFilter(node) {
       return {
         exchange: readableExchange,
-        metadata: node.ownerId === me || visibleExchanges.has(node.createdByExchangeId),
+        metadata: node.ownerId === me || partyOf.has(node.createdByExchangeId),
       };
     },
     restrict(walk, startId) {

@@ -170,8 +170,11 @@ export interface AuthzObject {
   scopes: readonly string[];
   /** The organisations that are its parties, each with the roles it acts in on this object. */
   parties: Readonly<Record<string, readonly AuthorityRole[]>>;
-  /** The request creates it: there is nothing to hide, so it is never "not visible". */
-  creating?: boolean;
+  /**
+   * Nothing to hide, so it is never "not visible": what the request creates, or an instance-wide
+   * thing everybody knows exists (the audit trail). Refusals are then 403s with their reason.
+   */
+  open?: boolean;
 }
 
 export type Decision = { outcome: 'allow'; by: 'operator' | Grant } | { outcome: 'deny'; reason: string } | { outcome: 'not-visible' };
@@ -205,7 +208,7 @@ export function decide(principal: Principal, grants: readonly Grant[], action: A
   const me = principal.participantId;
   const actsAs = object.parties[me] ?? [];
   if ((OPERATOR_ACTIONS as readonly Action[]).includes(action)) {
-    return object.creating || actsAs.length > 0 ? { outcome: 'deny', reason: `Only the operator key may ${action === 'participants:register' ? 'register organisations' : action}.` } : { outcome: 'not-visible' };
+    return object.open || actsAs.length > 0 ? { outcome: 'deny', reason: `Only the operator key may ${action === 'participants:register' ? 'register organisations' : action}.` } : { outcome: 'not-visible' };
   }
   const permission = action as Permission;
   const widely = (role: AuthorityRole) => INSTANCE_REACH[role]?.includes(permission) ?? false;
@@ -219,7 +222,7 @@ export function decide(principal: Principal, grants: readonly Grant[], action: A
       ROLE_PERMISSIONS[g.role].includes(permission) &&
       (actsAs.includes(g.role) || widely(g.role)),
   );
-  const visible = object.creating === true || actsAs.length > 0 || applicable.some((g) => widely(g.role));
+  const visible = object.open === true || actsAs.length > 0 || applicable.some((g) => widely(g.role));
   if (!visible) return { outcome: 'not-visible' };
 
   const effective = applicable.find((g) => inEffect(g, now));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { amountProblem, factorToPpm, pointsToUnits, unitsToPoints } from './amounts';
+import { AUTHORITY_ROLES, PERMISSION_NAMES, SCOPE_PATTERN, type GrantTerms } from './authority';
 import { findContractProblems } from './contract-rules';
 import { DEFAULT_REVIEW_POLICY, REVIEW_DECISIONS, VALIDATION_RULES, type ReviewPolicy, type ValidationRuleId } from './incidents';
 import type { ExchangeReport, IncentiveTerm, PartyRole, UseCaseContract } from './types';
@@ -15,8 +16,8 @@ export const PARTY_ROLES = ['orchestrator', 'data-provider', 'data-consumer', 'a
 // Fails to compile when PartyRole gains a role PARTY_ROLES does not list.
 true satisfies [Exclude<PartyRole, (typeof PARTY_ROLES)[number]>] extends [never] ? true : never;
 
-/** A participant's roles in the dataspace: the contract roles plus reviewing incidents. */
-export const PARTICIPANT_ROLES = [...PARTY_ROLES, 'reviewer'] as const;
+/** A participant's roles in the dataspace: the contract roles plus reviewing incidents and auditing the trail. */
+export const PARTICIPANT_ROLES = [...PARTY_ROLES, 'reviewer', 'auditor'] as const;
 export type ParticipantRole = (typeof PARTICIPANT_ROLES)[number];
 
 export const MAX_ID_LENGTH = 256;
@@ -237,6 +238,46 @@ export const validationRuleInputSchema = z.strictObject({
   /** The incident that showed the rule was needed; it must be one of this contract's exchanges'. */
   incidentId: idSchema.optional(),
 });
+
+const LABEL = /^[\x20-\x7e]{1,100}$/;
+
+const grantFields = {
+  role: z.enum(AUTHORITY_ROLES),
+  scope: z.string().regex(SCOPE_PATTERN, 'must be *, contract:<id>, exchange:<id> or participant:<id>').default('*'),
+  permission: z.enum(PERMISSION_NAMES as [GrantTerms['permission'], ...GrantTerms['permission'][]]),
+  validFrom: instantSchema.optional(),
+  validUntil: instantSchema.nullable().default(null),
+};
+
+function grantTerms(g: { role: GrantTerms['role']; scope: string; permission: GrantTerms['permission']; validFrom?: string | undefined; validUntil: string | null }): GrantTerms {
+  return {
+    role: g.role,
+    scope: g.scope,
+    permission: g.permission,
+    validFrom: g.validFrom === undefined ? new Date() : new Date(g.validFrom),
+    validUntil: g.validUntil === null ? null : new Date(g.validUntil),
+  };
+}
+
+/** A grant as a key asks for it: <role, scope, permission, effective period>; validFrom defaults to now, validUntil to open-ended. */
+export const grantInputSchema = z.strictObject(grantFields).transform(grantTerms);
+
+/** A grant for the organisation (every unrestricted key of it) or, with keyId, for one of its keys. */
+export const grantRequestSchema = z
+  .strictObject({ ...grantFields, keyId: z.string().regex(/^[0-9a-f]{12}$/, 'must be a key id (12 hexadecimal digits)').optional() })
+  .transform(({ keyId, ...g }) => ({ ...grantTerms(g), keyId: keyId ?? null }));
+
+/**
+ * A new API key. With `grants` it is restricted to them (and they must be within what the calling
+ * key holds); without, it acts by its organisation's grants.
+ */
+export const keyRequestSchema = z.strictObject({
+  label: z.string().regex(LABEL, 'must be 1–100 printable ASCII characters').optional(),
+  grants: z.array(grantInputSchema).min(1, 'must name at least one grant (leave grants out for a key acting by the organisation\'s grants)').max(100).optional(),
+});
+
+/** A rotation: the new key keeps the old one's label unless another is given. */
+export const keyRotationSchema = z.strictObject({ label: keyRequestSchema.shape.label });
 
 export type IncentiveTermInput = z.input<typeof incentiveTermSchema>;
 export type ExchangeReportInput = z.input<typeof exchangeReportSchema>;

@@ -140,7 +140,7 @@ export function participantRoutes({ store, workflows, chain, log }: ApiDeps): Ap
   }
 
   app.openapi(registerRoute, async (c) => {
-    authorize(c, 'participants:register', instanceObject('new organisation', true));
+    authorize(c, 'participants:register', instanceObject('organisations'));
     const input = c.req.valid('json');
     const initialUnits = input.initialPoints === undefined ? 0n : pointsToUnits(input.initialPoints, 'initialPoints');
     const key = issueApiKey();

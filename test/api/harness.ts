@@ -100,12 +100,17 @@ export class RecordingGateway implements WorkflowGateway {
 
 export class FakeChain implements ChainReader {
   readonly balances = new Map<string, bigint>();
+  anchor = { seq: 0, head: '0'.repeat(64) };
   healthy: ComponentHealth = { ok: true, detail: 'fake chain' };
   failure: Error | null = null;
 
   async walletBalance(address: string): Promise<bigint> {
     if (this.failure) throw this.failure;
     return this.balances.get(address) ?? 0n;
+  }
+  async auditAnchor(): Promise<{ seq: number; head: string }> {
+    if (this.failure) throw this.failure;
+    return this.anchor;
   }
   async health(): Promise<ComponentHealth> {
     return this.healthy;

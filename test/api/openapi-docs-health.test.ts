@@ -19,6 +19,14 @@ const OPERATIONS = [
   'get /v1/participants/{id}',
   'get /v1/participants/{id}/balance',
   'get /v1/participants/{id}/notifications',
+  'get /v1/participants/{id}/keys',
+  'post /v1/participants/{id}/keys',
+  'post /v1/participants/{id}/keys/{keyId}/rotate',
+  'delete /v1/participants/{id}/keys/{keyId}',
+  'get /v1/participants/{id}/grants',
+  'post /v1/participants/{id}/grants',
+  'delete /v1/participants/{id}/grants/{grantId}',
+  'get /v1/me',
   'post /v1/contracts',
   'get /v1/contracts/{id}',
   'post /v1/contracts/{id}/settlements',
@@ -32,6 +40,8 @@ const OPERATIONS = [
   'get /v1/incidents/{id}',
   'get /v1/nodes/{nodeId}',
   'get /v1/nodes/{nodeId}/lineage',
+  'get /v1/audit',
+  'get /v1/audit/verify',
 ];
 
 function resolve(doc: Json, ref: string): Json {

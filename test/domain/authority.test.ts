@@ -100,10 +100,10 @@ describe('decide', () => {
       expect(decide({ kind: 'operator' }, [], action, exchange, NOW).outcome, action).toBe(action === 'exchanges:dispute' ? 'deny' : 'allow');
     }
     const o = participant('org-o', ['orchestrator']);
-    expect(decide(o, [], 'participants:register', { label: 'a new organisation', scopes: [], parties: {}, creating: true }, NOW).outcome).toBe('deny');
+    expect(decide(o, [], 'participants:register', { label: 'a new organisation', scopes: [], parties: {}, open: true }, NOW).outcome).toBe('deny');
   });
 
-  it('never hides an object being created, and never allows without a grant in effect (property)', () => {
+  it('never hides an open object, and never allows without a grant in effect (property)', () => {
     const roleArb = fc.constantFrom(...AUTHORITY_ROLES);
     const grantArb = fc.record({
       id: fc.uuid(),
@@ -120,11 +120,11 @@ describe('decide', () => {
         fc.dictionary(fc.constantFrom('org-c1', 'org-p1', 'org-x'), fc.subarray([...AUTHORITY_ROLES]), { maxKeys: 3 }),
         fc.constantFrom(...PERMISSION_NAMES),
         fc.boolean(),
-        (grants, roles, parties, action, creating) => {
-          const object: AuthzObject = { label: 'x', scopes: ['contract:uc-1', 'exchange:ex-1'], parties, creating };
+        (grants, roles, parties, action, open) => {
+          const object: AuthzObject = { label: 'x', scopes: ['contract:uc-1', 'exchange:ex-1'], parties, open };
           const d = decide(participant('org-c1', roles), grants, action, object, NOW);
           const actsAs = parties['org-c1'] ?? [];
-          if (creating) expect(d.outcome).not.toBe('not-visible');
+          if (open) expect(d.outcome).not.toBe('not-visible');
           if (d.outcome === 'allow') {
             const by = d.by as Grant;
             expect(inEffect(by, NOW)).toBe(true);
@@ -134,7 +134,7 @@ describe('decide', () => {
           }
           // Without a party role and without instance-wide reach nothing is visible, grants or not.
           const reach = grants.some((g) => g.permission === action && roles.includes(g.role) && (INSTANCE_REACH[g.role]?.includes(action) ?? false));
-          if (!creating && actsAs.length === 0 && !reach) expect(d.outcome).toBe('not-visible');
+          if (!open && actsAs.length === 0 && !reach) expect(d.outcome).toBe('not-visible');
         },
       ),
       { numRuns: 2_000 },

@@ -103,7 +103,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     config,
     store: db.store,
     workflows: gateway,
-    chain: createChainReader({ rpcUrl, tokenAddress: deployment.token }),
+    chain: createChainReader({ rpcUrl, tokenAddress: deployment.token, ledgerAddress: deployment.ledger }),
     log,
     dbHealth: async () => ({ ok: true, detail: 'test database' }),
   });
