@@ -5,6 +5,7 @@ import { createRouter, type ApiDeps, type ApiRouter } from './context';
 import { mountDocs } from './docs';
 import { createErrorHandler, notFound } from './errors';
 import { limitBody, requireJsonBody } from './json-body';
+import { allowedMethodsOf, methodNotAllowed, type AllowedMethods } from './method-not-allowed';
 import { rateLimit } from './rate-limit';
 import { BEARER_AUTH } from './openapi';
 import { requestLog } from './request-log';
@@ -26,7 +27,7 @@ import { validationRuleRoutes } from './routes/validation-rules';
 
 /**
  * The HTTP API. The whole request pipeline is composed here, in order:
- *   request id → access log → (/v1 only) API key → rate limit → body limit → JSON body → audit trail
+ *   request id → access log → 405 for a method the path does not take → (/v1 only) API key → rate limit → body limit → JSON body → audit trail
  *   → route (zod validation → authorization → handler)
  * and every failure on the way is answered by the one problem+json error handler.
  */
@@ -36,6 +37,9 @@ export function createApp(deps: ApiDeps): ApiRouter {
 
   app.use(requestId({ headerName: 'x-request-id' }));
   app.use(requestLog(log));
+  // The route table is complete once every route below is added; the middleware reads it then.
+  let allowed: AllowedMethods = () => null;
+  app.use(methodNotAllowed(() => allowed));
   app.use('/v1/*', authenticate(config, store));
   app.use('/v1/*', rateLimit(config.rateLimit));
   app.use('/v1/*', limitBody);
@@ -80,6 +84,7 @@ export function createApp(deps: ApiDeps): ApiRouter {
   });
   mountDocs(app);
 
+  allowed = allowedMethodsOf(app.routes);
   app.notFound(notFound);
   app.onError(createErrorHandler(log));
   return app;

@@ -82,6 +82,8 @@ export interface RaiseIncidentArgs {
 
 /** A review waits for the run to take it (its validator and handler): long enough for a busy worker, short for a person. */
 const REVIEW_TIMEOUT_MS = 15_000;
+/** Every other call to Temporal (start, describe, signal, health) carries this gRPC deadline. */
+const CALL_TIMEOUT_MS = 10_000;
 
 export interface GatewayOptions {
   address: string;
@@ -99,6 +101,8 @@ export async function connectWorkflowGateway(opts: GatewayOptions): Promise<Work
     return runId ? `${base}/${encodeURIComponent(runId)}/history` : base;
   };
 
+  const withinDeadline = <T>(call: () => Promise<T>): Promise<T> => connection.withDeadline(Date.now() + CALL_TIMEOUT_MS, call);
+
   async function start(
     workflowType: string,
     workflowId: string,
@@ -109,20 +113,22 @@ export async function connectWorkflowGateway(opts: GatewayOptions): Promise<Work
   ): Promise<StartedRun> {
     let handle: WorkflowHandleWithFirstExecutionRunId;
     try {
-      handle = await client.workflow.start(workflowType, {
-        taskQueue: opts.taskQueue,
-        workflowId,
-        args,
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: searchAttributes,
-        staticSummary,
-        staticDetails,
-      });
+      handle = await withinDeadline(() =>
+        client.workflow.start(workflowType, {
+          taskQueue: opts.taskQueue,
+          workflowId,
+          args,
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes: searchAttributes,
+          staticSummary,
+          staticDetails,
+        }),
+      );
     } catch (err) {
       // The run already finished: the exchange exists, hand back the run that handled it.
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      const existing = await client.workflow.getHandle(workflowId).describe();
+      const existing = await withinDeadline(() => client.workflow.getHandle(workflowId).describe());
       return { workflowId, runId: existing.runId, uiUrl: runUrl(workflowId, existing.runId) };
     }
     const runId = handle.firstExecutionRunId;
@@ -204,7 +210,7 @@ export async function connectWorkflowGateway(opts: GatewayOptions): Promise<Work
     async raiseIncident({ exchangeWorkflowId: exchangeRunId, incidentId, exchangeId, source, meta }) {
       const workflowId = incidentWorkflowId(incidentId);
       try {
-        await client.workflow.getHandle(exchangeRunId).signal(raiseIncidentSignal, { incidentId, source });
+        await withinDeadline(() => client.workflow.getHandle(exchangeRunId).signal(raiseIncidentSignal, { incidentId, source }));
         return { workflowId, runId: null, uiUrl: runUrl(workflowId) };
       } catch (err) {
         // The exchange's run is over (its allocations released): the incident runs on its own.
@@ -256,7 +262,7 @@ export async function connectWorkflowGateway(opts: GatewayOptions): Promise<Work
 
     async health() {
       try {
-        await connection.workflowService.getSystemInfo({});
+        await withinDeadline(() => connection.workflowService.getSystemInfo({}));
         return { ok: true, detail: `${opts.address} namespace ${opts.namespace}` };
       } catch (err) {
         return { ok: false, detail: err instanceof Error ? err.message : String(err) };

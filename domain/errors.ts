@@ -16,6 +16,7 @@ export const ERRORS = {
   FORBIDDEN: { status: 403, retryable: false, title: 'Your key may not do this' },
   RATE_LIMITED: { status: 429, retryable: true, title: 'Too many requests from this key' },
   NOT_FOUND: { status: 404, retryable: false, title: 'No such resource' },
+  METHOD_NOT_ALLOWED: { status: 405, retryable: false, title: 'The resource does not take this method' },
   CONFLICT: { status: 409, retryable: false, title: 'The resource exists with other content' },
   IDEMPOTENCY_KEY_REUSED: { status: 409, retryable: false, title: 'This Idempotency-Key was used for another request' },
   INTERNAL: { status: 500, retryable: true, title: 'Internal error' },

@@ -102,7 +102,22 @@ describe('every other failure has the same shape', () => {
   it('an unknown route → 404, with and without /v1', async () => {
     expectProblemShape(await h.request('GET', '/nowhere'), 404, 'NOT_FOUND');
     expectProblemShape(await h.request('GET', '/v1/nowhere', { key: consumerKey }), 404, 'NOT_FOUND');
-    expectProblemShape(await h.request('DELETE', '/v1/exchanges/ex-1', { key: consumerKey }), 404, 'NOT_FOUND');
+    // A known path with a method it does not take is no longer 404 but 405 (below).
+    expectProblemShape(await h.request('DELETE', '/v1/exchanges/ex-1', { key: consumerKey }), 405, 'METHOD_NOT_ALLOWED');
+  });
+
+  it('a method the path does not take → 405 with Allow, before the key and the body are looked at', async () => {
+    for (const [method, path, allow] of [
+      ['PUT', '/v1/contracts/uc-1', 'GET, HEAD'],
+      ['DELETE', '/v1/exchanges', 'POST'],
+      ['OPTIONS', '/health', 'GET, HEAD'],
+      ['PATCH', '/v1/participants/org-c1/keys/abc', 'DELETE'],
+    ] as const) {
+      const res = await h.request(method, path, method === 'OPTIONS' ? {} : { rawBody: 'not json' });
+      expectProblemShape(res, 405, 'METHOD_NOT_ALLOWED');
+      expect(res.headers.get('allow'), `${method} ${path}`).toBe(allow);
+    }
+    expect((await h.request('HEAD', '/health')).status).toBe(200);
   });
 
   it('echoes a caller\'s request id and makes one up otherwise', async () => {
