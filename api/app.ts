@@ -18,6 +18,7 @@ import { incidentRoutes } from './routes/incidents';
 import { keyRoutes } from './routes/keys';
 import { meRoutes } from './routes/me';
 import { nodeRoutes } from './routes/nodes';
+import { openLineageRoutes } from './routes/openlineage';
 import { participantRoutes } from './routes/participants';
 import { reviewRoutes } from './routes/reviews';
 import { revocationRoutes } from './routes/revocations';
@@ -57,6 +58,7 @@ export function createApp(deps: ApiDeps): ApiRouter {
   app.route('/', incidentRoutes(deps));
   app.route('/', nodeRoutes(deps));
   app.route('/', auditRoutes(deps));
+  app.route('/', openLineageRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER_AUTH, {
     type: 'http',

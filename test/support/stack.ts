@@ -136,6 +136,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
             instance: { dvctId: config.instanceId, publicUrl: config.api.publicUrl },
             qualityCheckUrl: undefined,
             outgoingTimeoutMs: 2_000,
+            openLineage: { url: undefined, apiKey: undefined },
             log,
           }),
           stack,
