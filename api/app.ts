@@ -20,6 +20,7 @@ import { meRoutes } from './routes/me';
 import { nodeRoutes } from './routes/nodes';
 import { openLineageRoutes } from './routes/openlineage';
 import { participantRoutes } from './routes/participants';
+import { reportRoutes } from './routes/reports';
 import { reviewRoutes } from './routes/reviews';
 import { revocationRoutes } from './routes/revocations';
 import { settlementRoutes } from './routes/settlements';
@@ -48,6 +49,7 @@ export function createApp(deps: ApiDeps): ApiRouter {
   app.route('/', keyRoutes(deps));
   app.route('/', grantRoutes(deps));
   app.route('/', meRoutes());
+  app.route('/', reportRoutes(deps));
   app.route('/', contractRoutes(deps));
   app.route('/', settlementRoutes(deps));
   app.route('/', validationRuleRoutes(deps));

@@ -7,8 +7,8 @@ import type { AllocationLine, AwardPart } from '../../domain/types';
 import { Allocation, type AllocationRow } from '../entities/allocation';
 import { Award } from '../entities/award';
 import type { Orm } from '../orm';
-import type { AllocationKey, AllocationRecord, Balance } from '../records';
-import { asDriverException, sameJson, type Em } from './support';
+import type { AllocationKey, AllocationRecord, Balance, Period, ReceivedAward } from '../records';
+import { asDriverException, createdWithin, sameJson, whereIdIn, type Em } from './support';
 
 export interface DistributionStore {
   /**
@@ -37,6 +37,11 @@ export interface DistributionStore {
   markAllocationRevoked(args: { exchangeId: string; round?: string; payerId: string; recipientId: string; txHash: string | null; reason: string }): Promise<void>;
   /** What a participant has received in every round, by allocation status, summed exactly. */
   balanceOf(participantId: string): Promise<Balance>;
+  /**
+   * The lines allocated to a participant within the period (by allocation time, oldest first) and
+   * the award parts behind them: what its report is made of.
+   */
+  receivedBy(participantId: string, period: Period): Promise<{ lines: AllocationRecord[]; awards: ReceivedAward[] }>;
 }
 
 export function distributionStore(orm: Orm): DistributionStore {
@@ -87,6 +92,19 @@ export function distributionStore(orm: Orm): DistributionStore {
       const rows = await orm.em.fork().find(Allocation, { recipientId: participantId }, { fields: ['amount', 'status'] });
       const total = (status: AllocationRow['status']) => toUnits(sumUnits(rows.filter((r) => r.status === status).map((r) => r.amount)));
       return { allocated: total('allocated'), released: total('released'), revoked: total('revoked') };
+    },
+
+    async receivedBy(participantId, period) {
+      const em = orm.em.fork();
+      const lines = await em.find(Allocation, { recipientId: participantId, ...createdWithin(period) }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+      const exchangeIds = [...new Set(lines.map((l) => l.exchangeId))];
+      const awards = await whereIdIn(exchangeIds, (slice) =>
+        em.find(Award, { recipientId: participantId, exchangeId: { $in: slice } }, { orderBy: { exchangeId: 'asc', index: 'asc' } }),
+      );
+      return {
+        lines: lines.map(toAllocationRecord),
+        awards: awards.map((a) => ({ exchangeId: a.exchangeId, payerId: a.payerId, amount: a.amount, reason: a.reason, nodeId: a.nodeId ?? null, depth: a.depth })),
+      };
     },
   };
 }
