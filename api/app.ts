@@ -5,6 +5,7 @@ import { createRouter, type ApiDeps, type ApiRouter } from './context';
 import { mountDocs } from './docs';
 import { createErrorHandler, notFound } from './errors';
 import { limitBody, requireJsonBody } from './json-body';
+import { mountPages } from './pages';
 import { rateLimit } from './rate-limit';
 import { BEARER_AUTH } from './openapi';
 import { requestLog } from './request-log';
@@ -83,6 +84,7 @@ export function createApp(deps: ApiDeps): ApiRouter {
     return c.json(document);
   });
   mountDocs(app);
+  mountPages(app);
 
   app.notFound(notFound);
   app.onError(createErrorHandler(log));
