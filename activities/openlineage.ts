@@ -2,6 +2,7 @@ import { DvctError } from '../domain/errors';
 import { buildRunEvent } from '../lib/openlineage/event';
 import { runEventSource } from '../lib/openlineage/source';
 import type { ActivityDeps } from './deps';
+import { mayPassOnRetry } from './outgoing';
 
 type OpenLineageDeps = Pick<ActivityDeps, 'store' | 'instance' | 'openLineage' | 'outgoingTimeoutMs'>;
 
@@ -37,8 +38,7 @@ export function openLineageActivities({ store, instance, openLineage, outgoingTi
       // The body is not needed; reading it frees the connection.
       await res.body?.cancel();
       if (res.status >= 200 && res.status < 300) return { pushed: true, statusCode: res.status };
-      // 408/429/5xx may pass; any other answer will not change on a retry.
-      if (res.status === 408 || res.status === 429 || res.status >= 500) throw new Error(`OpenLineage endpoint answered HTTP ${res.status}`);
+      if (mayPassOnRetry(res.status)) throw new Error(`OpenLineage endpoint answered HTTP ${res.status}`);
       throw new DvctError('OPENLINEAGE_REJECTED', `OpenLineage endpoint ${openLineage.url} answered HTTP ${res.status}`, { statusCode: res.status });
     },
   };

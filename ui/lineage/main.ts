@@ -1,4 +1,5 @@
-import { ApiProblem, apiGet, element, keyBar, problemView, svgElement } from '../shared/api';
+import { apiGet, svgElement } from '../shared/api';
+import { runPage, type Page } from '../shared/page';
 import { KIND_LABELS, LINE_HEIGHT, lineageGraph, type GraphView, type LineageJson, type NodeView } from './view-model';
 
 /**
@@ -6,39 +7,9 @@ import { KIND_LABELS, LINE_HEIGHT, lineageGraph, type GraphView, type LineageJso
  * a node centres the page on it (and the URL follows, so back and forward work).
  */
 
-const form = document.querySelector<HTMLFormElement>('#lineage-form')!;
-const status = document.querySelector<HTMLElement>('#status')!;
-const canvas = document.querySelector<HTMLElement>('#graph')!;
+type Field = 'node' | 'direction' | 'depth';
 
-interface View {
-  node: string;
-  direction: string;
-  depth: string;
-}
-
-function viewFromUrl(): View {
-  const q = new URLSearchParams(location.search);
-  return { node: q.get('node') ?? '', direction: q.get('direction') ?? 'both', depth: q.get('depth') ?? '3' };
-}
-
-function setForm(view: View): void {
-  (form.elements.namedItem('node') as HTMLInputElement).value = view.node;
-  (form.elements.namedItem('direction') as HTMLSelectElement).value = view.direction;
-  (form.elements.namedItem('depth') as HTMLSelectElement).value = view.depth;
-}
-
-function formView(): View {
-  const data = new FormData(form);
-  return { node: String(data.get('node') ?? '').trim(), direction: String(data.get('direction')), depth: String(data.get('depth')) };
-}
-
-function go(view: View): void {
-  history.pushState(null, '', `?${new URLSearchParams({ ...view })}`);
-  setForm(view);
-  void show(view);
-}
-
-function nodeElement(node: NodeView): SVGGElement {
+function nodeElement(node: NodeView, recentre: () => void): SVGGElement {
   const left = node.x - node.width / 2;
   const top = node.y - node.height / 2;
   const classes = ['node', `kind-${node.kind}`, ...(node.center ? ['center'] : []), ...(node.ownerId === null ? ['ownerless'] : [])];
@@ -50,7 +21,6 @@ function nodeElement(node: NodeView): SVGGElement {
     svgElement('text', { class: 'data', x: node.x, y: node.y - 4 }, node.lines[0]),
     svgElement('text', { class: 'meta', x: node.x, y: node.y + 13 }, node.lines[1]),
   );
-  const recentre = () => go({ ...formView(), node: node.id });
   g.addEventListener('click', recentre);
   g.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' || event.key === ' ') recentre();
@@ -58,7 +28,7 @@ function nodeElement(node: NodeView): SVGGElement {
   return g;
 }
 
-function draw(graph: GraphView): SVGSVGElement {
+function draw(graph: GraphView, recentre: (nodeId: string) => void): SVGSVGElement {
   const svg = svgElement('svg', { viewBox: `0 0 ${graph.width} ${graph.height}`, width: graph.width, height: graph.height, role: 'img', 'aria-label': 'Lineage graph' });
   svg.append(
     svgElement('defs', {}, svgElement('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, svgElement('path', { d: 'M0,0 L10,5 L0,10 z' }))),
@@ -76,43 +46,25 @@ function draw(graph: GraphView): SVGSVGElement {
       ),
     );
   }
-  for (const node of graph.nodes) svg.append(nodeElement(node));
+  for (const node of graph.nodes) svg.append(nodeElement(node, () => recentre(node.id)));
   return svg;
 }
 
-let bar: { refresh(): void };
-
-async function show(view: View): Promise<void> {
-  if (!view.node) {
-    status.textContent = 'Enter a node id (an exchange, a node or a report names it) to see its value chain.';
-    canvas.replaceChildren();
-    return;
-  }
-  status.textContent = 'Loading…';
-  try {
+const page: Page<Field> = runPage<Field>({
+  form: document.querySelector<HTMLFormElement>('#lineage-form')!,
+  fields: ['node', 'direction', 'depth'],
+  defaults: { node: '', direction: 'both', depth: '3' },
+  status: document.querySelector<HTMLElement>('#status')!,
+  out: document.querySelector<HTMLElement>('#graph')!,
+  prompt: (view) => (view.node ? null : 'Enter a node id (an exchange, a node or a report names it) to see its value chain.'),
+  async load(view) {
     const query = new URLSearchParams({ direction: view.direction, depth: view.depth });
-    const data = await apiGet<LineageJson>(`/v1/nodes/${encodeURIComponent(view.node)}/lineage?${query}`);
-    const graph = lineageGraph(data);
+    const graph = lineageGraph(await apiGet<LineageJson>(`/v1/nodes/${encodeURIComponent(view.node)}/lineage?${query}`));
     const centre = graph.nodes.find((n) => n.center);
-    status.textContent =
-      `${graph.nodes.length} node${graph.nodes.length === 1 ? '' : 's'}, ${graph.edges.length} link${graph.edges.length === 1 ? '' : 's'} around ${centre?.dataId ?? view.node}` +
-      (graph.truncated ? ' — the graph goes on beyond this depth.' : '.');
-    canvas.replaceChildren(draw(graph));
-  } catch (err) {
-    status.textContent = '';
-    canvas.replaceChildren(problemView(err));
-    if (err instanceof ApiProblem && err.status === 401) bar.refresh();
-  }
-}
-
-form.addEventListener('submit', (event) => {
-  event.preventDefault();
-  go(formView());
+    const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+    return {
+      content: draw(graph, (nodeId) => page.go({ ...page.formView(), node: nodeId })),
+      status: `${count(graph.nodes.length, 'node')}, ${count(graph.edges.length, 'link')} around ${centre?.dataId ?? view.node}${graph.truncated ? ' — the graph goes on beyond this depth.' : '.'}`,
+    };
+  },
 });
-window.addEventListener('popstate', () => {
-  setForm(viewFromUrl());
-  void show(viewFromUrl());
-});
-
-setForm(viewFromUrl());
-bar = keyBar(document.querySelector<HTMLElement>('#key-bar')!, () => void show(viewFromUrl()));

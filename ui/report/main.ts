@@ -1,29 +1,13 @@
-import { ApiProblem, apiGet, element, keyBar, problemView, svgElement } from '../shared/api';
+import { apiGet, element, svgElement } from '../shared/api';
+import { runPage, type ViewState } from '../shared/page';
 import { depthLabel, pointsChart, pointsLabel, usageRows, type Chart, type ProviderReport } from './view-model';
 
 /** The provider report page: GET /v1/participants/{id}/report drawn as totals, a chart and tables. */
 
-const form = document.querySelector<HTMLFormElement>('#report-form')!;
-const status = document.querySelector<HTMLElement>('#status')!;
-const out = document.querySelector<HTMLElement>('#report')!;
-
-interface View {
-  participant: string;
-  from: string;
-  to: string;
-}
-
-function viewFromUrl(): View {
-  const q = new URLSearchParams(location.search);
-  return { participant: q.get('participant') ?? '', from: q.get('from') ?? '', to: q.get('to') ?? '' };
-}
-
-function setForm(view: View): void {
-  for (const name of ['participant', 'from', 'to'] as const) (form.elements.namedItem(name) as HTMLInputElement).value = view[name];
-}
+type Field = 'participant' | 'from' | 'to';
 
 /** Dates are whole days: `to` includes its day, so the API's exclusive end is the next midnight (UTC). */
-function apiQuery(view: View): string {
+function apiQuery(view: ViewState<Field>): string {
   const q = new URLSearchParams();
   if (view.from) q.set('from', `${view.from}T00:00:00Z`);
   if (view.to) q.set('to', new Date(Date.parse(`${view.to}T00:00:00Z`) + 86_400_000).toISOString());
@@ -100,37 +84,14 @@ function render(report: ProviderReport): HTMLElement {
   );
 }
 
-let bar: { refresh(): void };
-
-async function show(view: View): Promise<void> {
-  if (!view.participant) {
-    status.textContent = 'Enter a participant id: your own, or any with the operator key.';
-    out.replaceChildren();
-    return;
-  }
-  status.textContent = 'Loading…';
-  try {
-    const report = await apiGet<ProviderReport>(`/v1/participants/${encodeURIComponent(view.participant)}/report${apiQuery(view)}`);
-    status.textContent = '';
-    out.replaceChildren(render(report));
-  } catch (err) {
-    status.textContent = '';
-    out.replaceChildren(problemView(err));
-    if (err instanceof ApiProblem && err.status === 401) bar.refresh();
-  }
-}
-
-form.addEventListener('submit', (event) => {
-  event.preventDefault();
-  const data = new FormData(form);
-  const view = { participant: String(data.get('participant') ?? '').trim(), from: String(data.get('from') ?? ''), to: String(data.get('to') ?? '') };
-  history.pushState(null, '', `?${new URLSearchParams(Object.entries(view).filter(([, v]) => v))}`);
-  void show(view);
+runPage<Field>({
+  form: document.querySelector<HTMLFormElement>('#report-form')!,
+  fields: ['participant', 'from', 'to'],
+  defaults: { participant: '', from: '', to: '' },
+  status: document.querySelector<HTMLElement>('#status')!,
+  out: document.querySelector<HTMLElement>('#report')!,
+  prompt: (view) => (view.participant ? null : 'Enter a participant id: your own, or any with the operator key.'),
+  async load(view) {
+    return { content: render(await apiGet<ProviderReport>(`/v1/participants/${encodeURIComponent(view.participant)}/report${apiQuery(view)}`)) };
+  },
 });
-window.addEventListener('popstate', () => {
-  setForm(viewFromUrl());
-  void show(viewFromUrl());
-});
-
-setForm(viewFromUrl());
-bar = keyBar(document.querySelector<HTMLElement>('#key-bar')!, () => void show(viewFromUrl()));
