@@ -19,7 +19,7 @@ const datasetSchema = z.object({
 
 const runEventSchema = z
   .object({
-    eventType: z.enum(['RUNNING', 'COMPLETE', 'FAIL']).openapi({ description: 'running → RUNNING, completed → COMPLETE, rejected / failed / mismatch-detected → FAIL' }),
+    eventType: z.enum(['RUNNING', 'COMPLETE', 'FAIL', 'ABORT']).openapi({ description: 'running → RUNNING, completed → COMPLETE, rejected / failed → FAIL, cancelled → ABORT' }),
     eventTime: z.string().openapi({ description: 'When the exchange record last changed' }),
     producer: z.string().openapi({ description: 'This DVCT instance (its public URL)' }),
     schemaURL: z.string().openapi({ example: RUN_EVENT_SCHEMA_URL }),

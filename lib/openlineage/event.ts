@@ -13,7 +13,7 @@ import { facetSchemaUrl, type ContractJobFacet, type ExchangeRunFacet, type Node
 
 export const RUN_EVENT_SCHEMA_URL = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent';
 
-export type RunEventType = 'RUNNING' | 'COMPLETE' | 'FAIL';
+export type RunEventType = 'RUNNING' | 'COMPLETE' | 'FAIL' | 'ABORT';
 
 export interface OpenLineageDataset {
   namespace: string;
@@ -61,6 +61,7 @@ export function runIdFor(exchangeId: string): string {
 export function eventTypeOf(status: ExchangeRecord['status']): RunEventType {
   if (status === 'running') return 'RUNNING';
   if (status === 'completed') return 'COMPLETE';
+  if (status === 'cancelled') return 'ABORT';
   return 'FAIL';
 }
 

@@ -114,7 +114,8 @@ describe('buildRunEvent', () => {
   it('maps the exchange status to the OpenLineage event type', () => {
     expect(eventTypeOf('running')).toBe('RUNNING');
     expect(eventTypeOf('completed')).toBe('COMPLETE');
-    for (const status of ['rejected', 'failed', 'mismatch-detected'] as const) expect(eventTypeOf(status)).toBe('FAIL');
+    for (const status of ['rejected', 'failed'] as const) expect(eventTypeOf(status)).toBe('FAIL');
+    expect(eventTypeOf('cancelled')).toBe('ABORT');
   });
 
   it('leaves inputs and outputs empty for a pool settlement and before the nodes exist', () => {
@@ -135,7 +136,7 @@ describe('buildRunEvent', () => {
 describe.skipIf(!officialSpecPresent)('against the official OpenLineage spec file (test/openlineage/spec/OpenLineage.json)', () => {
   it('every kind of event DVCT emits is a valid RunEvent', () => {
     const validate = officialRunEventValidator();
-    for (const status of ['running', 'completed', 'rejected', 'failed', 'mismatch-detected'] as const) {
+    for (const status of ['running', 'completed', 'rejected', 'failed', 'cancelled'] as const) {
       const event = buildRunEvent(source({ status }));
       expect(validate(event), errorsOf(validate)).toBe(true);
     }
