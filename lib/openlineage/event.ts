@@ -42,7 +42,7 @@ export interface RunEventSource {
   /** The lineage nodes of the data consumed and produced; null for a settlement or before they exist. */
   consumed: NodeRecord | null;
   output: NodeRecord | null;
-  allocations: Pick<AllocationRecord, 'payerId' | 'recipientId' | 'amount' | 'status'>[];
+  allocations: Pick<AllocationRecord, 'round' | 'payerId' | 'recipientId' | 'amount' | 'status'>[];
 }
 
 /** A fixed namespace for the name-based run ids, so every DVCT instance derives the same id for an exchange. */
@@ -118,7 +118,7 @@ export function buildRunEvent(source: RunEventSource): OpenLineageRunEvent {
           consumerId: exchange.consumerId,
           orchestratorId: contract?.orchestratorId ?? null,
           points: { allocated: pointsOf(total('allocated')), released: pointsOf(total('released')), revoked: pointsOf(total('revoked')) },
-          allocations: allocations.map((a) => ({ payerId: a.payerId, recipientId: a.recipientId, ...pointsOf(BigInt(a.amount)), status: a.status })),
+          allocations: allocations.map((a) => ({ round: a.round, payerId: a.payerId, recipientId: a.recipientId, ...pointsOf(BigInt(a.amount)), status: a.status })),
         },
       },
     },

@@ -39,6 +39,7 @@ export const exchangeRunFacetSchema = z
     }),
     allocations: z.array(
       z.object({
+        round: z.string().describe("'initial', or the id of the incident whose correction allocated it"),
         payerId: z.string(),
         recipientId: z.string(),
         points: z.string(),

@@ -16,7 +16,7 @@ function nodeRecord(nodeId: string, dataId: string, kind: NodeRecord['kind'], ow
 }
 
 function line(payerId: string, recipientId: string, points: bigint, status: AllocationRecord['status']) {
-  return { payerId, recipientId, amount: (points * E18).toString(), status };
+  return { round: 'initial', payerId, recipientId, amount: (points * E18).toString(), status };
 }
 
 function source(over: Partial<RunEventSource['exchange']> = {}, rest: Partial<RunEventSource> = {}): RunEventSource {
@@ -74,9 +74,9 @@ describe('buildRunEvent', () => {
       },
     });
     expect(facet.allocations).toEqual([
-      { payerId: 'org-c1', recipientId: 'org-p1', points: '5', units: (5n * E18).toString(), status: 'released' },
-      { payerId: 'org-o', recipientId: 'org-c1', points: '8', units: (8n * E18).toString(), status: 'allocated' },
-      { payerId: 'org-o', recipientId: 'org-p1', points: '2', units: (2n * E18).toString(), status: 'revoked' },
+      { round: 'initial', payerId: 'org-c1', recipientId: 'org-p1', points: '5', units: (5n * E18).toString(), status: 'released' },
+      { round: 'initial', payerId: 'org-o', recipientId: 'org-c1', points: '8', units: (8n * E18).toString(), status: 'allocated' },
+      { round: 'initial', payerId: 'org-o', recipientId: 'org-p1', points: '2', units: (2n * E18).toString(), status: 'revoked' },
     ]);
   });
 
