@@ -113,7 +113,8 @@ describe('the lineage and provider report pages', () => {
   });
 
   it('draws the value chain of C2\'s final data: nodes by kind and owner, edges with contract and points', async () => {
-    const page = await openWithKey(`/ui/lineage?node=${node.final}&direction=both&depth=3`, c2.apiKey);
+    // P1 is a party to all three exchanges (paid in each), so its key sees every link.
+    const page = await openWithKey(`/ui/lineage?node=${node.final}&direction=both&depth=3`, p1.apiKey);
     await page.waitForSelector('g.node', { timeout: 15_000 });
     expect(await page.locator('g.node').count()).toBe(3);
     expect(await nodeText(page, node.raw)).toEqual(['p1-raw', 'raw data · viz-p1']);
@@ -185,11 +186,18 @@ describe('the lineage and provider report pages', () => {
     await page.context().close();
   });
 
-  it('keeps the API\'s rules: C1\'s key cannot read P1\'s report, and a wrong key is asked for again', async () => {
+  it('keeps the API\'s rules: C1 sees no report of P1 and only the links it is party to; a wrong key is asked for again', async () => {
     const page = await openWithKey('/ui/report?participant=viz-p1', c1.apiKey);
     await page.waitForSelector('.problem');
-    expect(await page.textContent('.problem')).toContain('FORBIDDEN');
+    expect(await page.textContent('.problem')).toContain('NOT_FOUND');
     await page.context().close();
+
+    // C2 is no party to exchange 1 (C1 using P1's raw data): that link is not drawn for it.
+    const c2View = await openWithKey(`/ui/lineage?node=${node.final}&direction=both&depth=3`, c2.apiKey);
+    await c2View.waitForSelector('g.edge');
+    expect(await c2View.locator('g.edge').count()).toBe(2);
+    expect(await edgeText(c2View, node.raw, node.chain)).toEqual([]);
+    await c2View.context().close();
 
     const wrong = await openWithKey(`/ui/lineage?node=${node.raw}`, 'dvct_000000000000_not-a-real-key-not-a-real-key-not-a-real-key');
     await wrong.waitForSelector('.problem');
