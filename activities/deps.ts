@@ -9,5 +9,7 @@ export interface ActivityDeps {
   instance: { dvctId: string; publicUrl: string };
   qualityCheckUrl: string | undefined;
   outgoingTimeoutMs: number;
+  /** Where each exchange's OpenLineage RunEvent is pushed; url undefined: nowhere. */
+  openLineage: { url: string | undefined; apiKey: string | undefined };
   log: Logger;
 }

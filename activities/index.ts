@@ -7,6 +7,7 @@ import { incidentActivities } from './incidents';
 import { reconciliationActivities } from './reconciliation';
 import { nodeActivities } from './nodes';
 import { notificationActivities } from './notifications';
+import { openLineageActivities } from './openlineage';
 import { outcomeActivities } from './outcome';
 import { pointActivities } from './points';
 import { qualityActivities } from './quality';
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
         ...incidentActivities(deps),
         ...reconciliationActivities(deps),
         ...auditAnchorActivities(deps),
+        ...openLineageActivities(deps),
       },
       deps.store,
     ),

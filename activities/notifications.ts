@@ -3,6 +3,7 @@ import { DvctError } from '../domain/errors';
 import type { Distribution } from '../domain/types';
 import { SIGNATURE_HEADER, signPayload } from '../lib/webhook-signature';
 import type { ActivityDeps } from './deps';
+import { mayPassOnRetry } from './outgoing';
 
 export const DISTRIBUTION_NOTIFICATION = 'distribution-allocated';
 export const REVOCATION_NOTIFICATION = 'allocation-revoked';
@@ -203,8 +204,7 @@ export function notificationActivities({ store, instance, outgoingTimeoutMs }: A
       const ok = res.status >= 200 && res.status < 300;
       await store.recordDeliveryAttempt(n.id, { ok, statusCode: res.status, ...(ok ? {} : { error: `HTTP ${res.status}` }) });
       if (ok) return { statusCode: res.status };
-      // 408/429/5xx may pass; any other answer is the receiver saying no, and retrying will not change it.
-      if (res.status === 408 || res.status === 429 || res.status >= 500) throw new Error(`Webhook answered HTTP ${res.status}`);
+      if (mayPassOnRetry(res.status)) throw new Error(`Webhook answered HTTP ${res.status}`);
       throw new DvctError('WEBHOOK_REJECTED', `Webhook ${n.webhookUrl} answered HTTP ${res.status}`);
     },
 

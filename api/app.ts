@@ -6,6 +6,7 @@ import { mountDocs } from './docs';
 import { createErrorHandler, notFound } from './errors';
 import { limitBody, requireJsonBody } from './json-body';
 import { allowedMethodsOf, methodNotAllowed, type AllowedMethods } from './method-not-allowed';
+import { mountPages } from './pages';
 import { rateLimit } from './rate-limit';
 import { BEARER_AUTH } from './openapi';
 import { requestLog } from './request-log';
@@ -19,7 +20,9 @@ import { incidentRoutes } from './routes/incidents';
 import { keyRoutes } from './routes/keys';
 import { meRoutes } from './routes/me';
 import { nodeRoutes } from './routes/nodes';
+import { openLineageRoutes } from './routes/openlineage';
 import { participantRoutes } from './routes/participants';
+import { reportRoutes } from './routes/reports';
 import { reviewRoutes } from './routes/reviews';
 import { revocationRoutes } from './routes/revocations';
 import { settlementRoutes } from './routes/settlements';
@@ -51,6 +54,7 @@ export function createApp(deps: ApiDeps): ApiRouter {
   app.route('/', keyRoutes(deps));
   app.route('/', grantRoutes(deps));
   app.route('/', meRoutes());
+  app.route('/', reportRoutes(deps));
   app.route('/', contractRoutes(deps));
   app.route('/', settlementRoutes(deps));
   app.route('/', validationRuleRoutes(deps));
@@ -61,6 +65,7 @@ export function createApp(deps: ApiDeps): ApiRouter {
   app.route('/', incidentRoutes(deps));
   app.route('/', nodeRoutes(deps));
   app.route('/', auditRoutes(deps));
+  app.route('/', openLineageRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER_AUTH, {
     type: 'http',
@@ -83,6 +88,7 @@ export function createApp(deps: ApiDeps): ApiRouter {
     return c.json(document);
   });
   mountDocs(app);
+  mountPages(app);
 
   allowed = allowedMethodsOf(app.routes);
   app.notFound(notFound);

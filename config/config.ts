@@ -76,6 +76,11 @@ const schema = z.object({
   RATE_LIMIT_BURST: z.coerce.number().int().positive().default(60),
   /** How often the worker writes the audit trail's head on chain; 0 leaves the Schedule paused. */
   AUDIT_ANCHOR_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(3_600),
+
+  /** An OpenLineage HTTP endpoint (Marquez: http://host:5000/api/v1/lineage) to push each exchange's RunEvent to; unset: no push. */
+  OPENLINEAGE_URL: optionalString.pipe(z.url().optional()),
+  /** Sent as `Authorization: Bearer …` to OPENLINEAGE_URL when the receiver asks for a key. Never logged. */
+  OPENLINEAGE_API_KEY: optionalString,
 });
 
 export type Env = z.infer<typeof schema>;
@@ -107,6 +112,7 @@ export interface Config {
   reconciliation: { intervalSeconds: number; lookbackSeconds: number };
   rateLimit: { perMinute: number; burst: number };
   audit: { anchorIntervalSeconds: number };
+  openLineage: { url: string | undefined; apiKey: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -160,5 +166,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     reconciliation: { intervalSeconds: e.RECONCILIATION_INTERVAL_SECONDS, lookbackSeconds: e.RECONCILIATION_LOOKBACK_SECONDS },
     rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE, burst: e.RATE_LIMIT_BURST },
     audit: { anchorIntervalSeconds: e.AUDIT_ANCHOR_INTERVAL_SECONDS },
+    openLineage: { url: e.OPENLINEAGE_URL, apiKey: e.OPENLINEAGE_API_KEY },
   };
 }

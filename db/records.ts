@@ -14,6 +14,7 @@ import type {
   ValidationRuleId,
 } from '../domain/incidents';
 import type {
+  AllocationReason,
   Distribution,
   ExchangeReport,
   ExchangeStage,
@@ -167,6 +168,19 @@ export interface Lineage {
   truncated: boolean;
 }
 
+/** Nodes reached walking down from some start nodes. */
+export interface Downstream {
+  /** Start nodes first (depth 0), then level by level. */
+  nodes: { nodeId: string; depth: number; sourceNodeId: string }[];
+  truncated: boolean;
+}
+
+/** A time range; either end may be open. `from` is inclusive, `to` exclusive. */
+export interface Period {
+  from?: Date;
+  to?: Date;
+}
+
 /** A node of the incentive maths' view of the graph. */
 export interface UpstreamEntry {
   ownerId: string | null;
@@ -194,6 +208,16 @@ export interface AllocationRecord {
 
 /** Names one line of an exchange: its round, payer and recipient. */
 export type AllocationKey = Pick<AllocationRecord, 'round' | 'payerId' | 'recipientId'>;
+
+/** One award part a participant received, with the exchange it belongs to. */
+export interface ReceivedAward {
+  exchangeId: string;
+  payerId: string;
+  amount: Units;
+  reason: AllocationReason;
+  nodeId: string | null;
+  depth: number;
+}
 
 export interface Balance {
   /** Allocated and still revocable: neither released nor revoked. */

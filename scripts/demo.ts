@@ -108,6 +108,9 @@ async function main(): Promise<void> {
     say(`  ${m.id.padEnd(24)} wallet ${b.wallet.padStart(6)}   held ${b.allocated}   released ${b.released}`);
   }
   say(`\nEvery run is in the Temporal Web UI: ${config.temporal.uiUrl} (filter: DvctContractId = "${contractId}")`);
+  say('\nIn the browser (each page asks for an API key; the operator key sees everything):');
+  say(`  value chain of C2's final data  ${api}/ui/lineage?node=${last.nodes.output.nodeId}&direction=both&depth=3`);
+  say(`  P1's report                     ${api}/ui/report?participant=${p1.id}`);
 }
 
 main().catch((err: unknown) => {

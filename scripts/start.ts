@@ -172,6 +172,8 @@ async function start(config: Config): Promise<void> {
       `    API              ${api}`,
       `    API docs         ${api}/docs`,
       `    OpenAPI          ${api}/openapi.json`,
+      `    Lineage page     ${api}/ui/lineage?node=<nodeId>`,
+      `    Report page      ${api}/ui/report?participant=<participantId>`,
       `    Temporal Web UI  ${temporalUi}`,
       `    Chain RPC        ${rpcUrl}`,
       `    Data folder      ${dataDir}`,

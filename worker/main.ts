@@ -37,6 +37,7 @@ async function main(): Promise<void> {
       instance: { dvctId: config.instanceId, publicUrl: config.api.publicUrl },
       qualityCheckUrl: config.qualityCheckUrl,
       outgoingTimeoutMs: config.outgoingTimeoutMs,
+      openLineage: config.openLineage,
       log,
     }),
   });

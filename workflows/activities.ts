@@ -51,6 +51,7 @@ export const act = {
   recordRevocation: database.recordRevocation,
   markDeliveryFailed: database.markDeliveryFailed,
   checkDataQuality: outside.checkDataQuality,
+  pushOpenLineageEvent: outside.pushOpenLineageEvent,
   allocatePoints: allocation.allocatePoints,
   verifyDistribution: chain.verifyDistribution,
   releaseAllocations: chain.releaseAllocations,

@@ -7,6 +7,7 @@ import { PREVROOT_WORKFLOW, type ExchangeWorkflowInput } from './definitions';
 import { distributeAndRelease, type DistributionOutcome } from './distribute';
 import { act } from './activities';
 import { IncidentQueue } from './incident-queue';
+import { publishLineage } from './openlineage';
 import type { PrevRootResult } from './prevroot';
 import { RunState, failureOf, permanentFailure } from './run-state';
 
@@ -40,6 +41,7 @@ export async function exchangeWorkflow(input: ExchangeWorkflowInput): Promise<Ex
     run.progress.error = { code: failure.code, message: failure.message };
     run.enter('rejected', `Rejected: **${failure.code}** — ${failure.message}`);
     await act.markExchangeOutcome({ exchangeId, status: 'rejected', error: failure });
+    await publishLineage(exchangeId);
     throw permanentFailure(failure);
   }
 
@@ -92,6 +94,7 @@ export async function exchangeWorkflow(input: ExchangeWorkflowInput): Promise<Ex
       nodeIds: [nodes.consumedNodeId, nodes.outputNodeId],
       basis,
     });
+    await publishLineage(exchangeId);
     return { exchangeId, ...nodes, prevRootHops: run.progress.prevRootHops, ...outcome };
   } catch (err) {
     throw await failRun(run, exchangeId, err);
@@ -121,6 +124,7 @@ export async function failRun(run: RunState, subjectId: string, err: unknown): P
       run.enter('cancelled', 'Cancelled: rolling back every allocation still held.');
       await act.rollbackExchange.executeWithOptions({ summary: 'compensation: revoke every held line' }, [{ exchangeId: subjectId, reason: 'the run was cancelled' }]);
       await act.markExchangeOutcome({ exchangeId: subjectId, status: 'cancelled', error: { code: 'CANCELLED', message: 'The run was cancelled; held allocations were revoked', details: null } });
+      await publishLineage(subjectId);
     });
     return err as Error;
   }
@@ -128,5 +132,6 @@ export async function failRun(run: RunState, subjectId: string, err: unknown): P
   run.progress.error = { code: failure.code, message: failure.message };
   run.enter('failed', `Failed: **${failure.code}** — ${failure.message}\n\nRun \`${workflowInfo().workflowId}\`.`);
   await act.markExchangeOutcome({ exchangeId: subjectId, status: 'failed', error: failure });
+  await publishLineage(subjectId);
   return permanentFailure(failure);
 }

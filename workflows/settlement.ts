@@ -4,6 +4,7 @@ import { act } from './activities';
 import { distributeAndRelease, type DistributionOutcome } from './distribute';
 import { failRun } from './exchange';
 import { IncidentQueue } from './incident-queue';
+import { publishLineage } from './openlineage';
 import { RunState, failureOf, permanentFailure } from './run-state';
 
 /**
@@ -39,6 +40,7 @@ export async function poolSettlementWorkflow(input: SettlementWorkflowInput): Pr
       contractId: null,
       nodeIds: [],
     });
+    await publishLineage(input.settlementId);
     return { settlementId: input.settlementId, ...outcome };
   } catch (err) {
     throw await failRun(run, input.settlementId, err);

@@ -2,11 +2,13 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Lineage, LineageDirection, NodeRecord } from '../../db/records';
 import type { Store } from '../../db/store';
+import { unitsToPoints } from '../../domain/amounts';
+import type { Units } from '../../domain/types';
 import { authorize, notFound } from '../authorize';
 import { createRouter, type ApiDeps, type ApiRouter, type AppEnv } from '../context';
 import { lineageScopeOf, type LineageScope } from '../lineage-scope';
 import { authenticated, json, problems } from '../openapi';
-import { nodeUrlFor, nodeViewSchema } from '../views';
+import { nodeUrlFor, nodeViewSchema, pointsField, unitsField } from '../views';
 
 /** The design document: backward tracking goes "up to three levels"; forward tracking is unbounded. */
 export const DEFAULT_BACKWARD_DEPTH = 3;
@@ -54,6 +56,11 @@ const lineageSchema = z
         exchangeId: z.string(),
         contractId: z.string(),
         usecaseContractId: z.string(),
+        points: pointsField.nullable().openapi({
+          description:
+            "Points the link's exchange allocated (not revoked), on the exchange's consumed → output link; null on a link it added for a prevDataId",
+        }),
+        pointsUnits: unitsField.nullable(),
       }),
     ),
     truncated: z.boolean().openapi({ description: 'True when the depth or the node limit left part of the graph out' }),
@@ -83,6 +90,10 @@ const lineageRoute = createRoute({
 });
 
 type Depths = { backward?: number | null; forward?: number | null };
+
+function pointsView(units: Units | null): { points: string | null; pointsUnits: Units | null } {
+  return units === null ? { points: null, pointsUnits: null } : { points: unitsToPoints(units), pointsUnits: units };
+}
 
 function depthsFor(direction: LineageDirection, depth: number | undefined): Depths {
   const backward = depth ?? DEFAULT_BACKWARD_DEPTH;
@@ -137,6 +148,12 @@ export function nodeRoutes({ store, config }: ApiDeps): ApiRouter {
     const { scope } = await authorizedNode(c, store, nodeId);
     const depths = depthsFor(direction, depth);
     const lineage = scope.restrict(await walk(store, nodeId, depths), nodeId);
+    const exchanges = await store.exchangePoints(lineage.edges.map((e) => e.exchangeId));
+    // An exchange's points belong to the use it reports: the link into its output node.
+    const pointsOf = (e: Lineage['edges'][number]) => {
+      const exchange = exchanges.get(e.exchangeId);
+      return exchange && exchange.outputNodeId === e.childNodeId ? exchange.units : null;
+    };
     return c.json(
       {
         nodeId,
@@ -156,6 +173,7 @@ export function nodeRoutes({ store, config }: ApiDeps): ApiRouter {
           exchangeId: e.exchangeId,
           contractId: e.contractId,
           usecaseContractId: e.usecaseContractId,
+          ...pointsView(pointsOf(e)),
         })),
         truncated: lineage.truncated,
       },

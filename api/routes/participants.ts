@@ -6,9 +6,10 @@ import { authorityRolesOf, defaultGrantTerms, type Permission } from '../../doma
 import { participantInputSchema } from '../../domain/schemas';
 import { issueApiKey } from '../auth';
 import { recordAction } from '../audit-trail';
-import { authorize, instanceObject, notFound, participantObject } from '../authorize';
+import { authorize, instanceObject } from '../authorize';
 import type { Context } from 'hono';
 import { createRouter, type ApiDeps, type ApiRouter, type AppEnv } from '../context';
+import { authorizedParticipant } from '../participant-access';
 import { BODY_PROBLEMS, UNKNOWN_FIELDS_NOTE, authenticated, json, jsonBody, problems } from '../openapi';
 import { notificationSchema, notificationView, pointsField, unitsField } from '../views';
 
@@ -131,13 +132,7 @@ function publicView(p: ParticipantRecord): z.infer<typeof participantSchema> {
 export function participantRoutes({ store, workflows, chain, log }: ApiDeps): ApiRouter {
   const app = createRouter();
 
-  // Another organisation's id answers 404 whether it exists or not, so a key cannot probe which ids exist.
-  async function visibleParticipant(c: Context<AppEnv>, permission: Permission, id: string): Promise<ParticipantRecord> {
-    const participant = await store.getParticipant(id);
-    if (!participant) throw notFound({ label: `participant ${id}` });
-    authorize(c, permission, participantObject(participant));
-    return participant;
-  }
+  const visibleParticipant = (c: Context<AppEnv>, permission: Permission, id: string) => authorizedParticipant(c, store, permission, id);
 
   app.openapi(registerRoute, async (c) => {
     authorize(c, 'participants:register', instanceObject('organisations'));

@@ -3,12 +3,13 @@ import { sumUnits, toUnits } from '../../domain/amounts';
 import { DvctError } from '../../domain/errors';
 import { compareIds } from '../../domain/incentives';
 import { INCIDENT_ROUND_INITIAL } from '../../domain/incidents';
-import type { AllocationLine, AwardPart } from '../../domain/types';
+import type { AllocationLine, AwardPart, Units } from '../../domain/types';
 import { Allocation, type AllocationRow } from '../entities/allocation';
 import { Award } from '../entities/award';
+import { Exchange } from '../entities/exchange';
 import type { Orm } from '../orm';
-import type { AllocationKey, AllocationRecord, Balance } from '../records';
-import { asDriverException, sameJson, type Em } from './support';
+import type { AllocationKey, AllocationRecord, Balance, Period, ReceivedAward } from '../records';
+import { asDriverException, createdWithin, sameJson, whereIdIn, type Em } from './support';
 
 export interface DistributionStore {
   /**
@@ -37,6 +38,13 @@ export interface DistributionStore {
   markAllocationRevoked(args: { exchangeId: string; round?: string; payerId: string; recipientId: string; txHash: string | null; reason: string }): Promise<void>;
   /** What a participant has received in every round, by allocation status, summed exactly. */
   balanceOf(participantId: string): Promise<Balance>;
+  /**
+   * The lines allocated to a participant within the period (by allocation time, oldest first) and
+   * the award parts behind them: what its report is made of.
+   */
+  receivedBy(participantId: string, period: Period): Promise<{ lines: AllocationRecord[]; awards: ReceivedAward[] }>;
+  /** Per exchange: its output node and the units allocated for it and not revoked ('0' before allocation). Unknown ids are left out. */
+  exchangePoints(exchangeIds: string[]): Promise<Map<string, { outputNodeId: string | null; units: Units }>>;
 }
 
 export function distributionStore(orm: Orm): DistributionStore {
@@ -87,6 +95,31 @@ export function distributionStore(orm: Orm): DistributionStore {
       const rows = await orm.em.fork().find(Allocation, { recipientId: participantId }, { fields: ['amount', 'status'] });
       const total = (status: AllocationRow['status']) => toUnits(sumUnits(rows.filter((r) => r.status === status).map((r) => r.amount)));
       return { allocated: total('allocated'), released: total('released'), revoked: total('revoked') };
+    },
+
+    async receivedBy(participantId, period) {
+      const em = orm.em.fork();
+      const lines = await em.find(Allocation, { recipientId: participantId, ...createdWithin(period) }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+      const exchangeIds = [...new Set(lines.map((l) => l.exchangeId))];
+      const awards = await whereIdIn(exchangeIds, (slice) =>
+        em.find(Award, { recipientId: participantId, exchangeId: { $in: slice } }, { orderBy: { exchangeId: 'asc', index: 'asc' } }),
+      );
+      return {
+        lines: lines.map(toAllocationRecord),
+        awards: awards.map((a) => ({ exchangeId: a.exchangeId, payerId: a.payerId, amount: a.amount, reason: a.reason, nodeId: a.nodeId ?? null, depth: a.depth })),
+      };
+    },
+
+    async exchangePoints(exchangeIds) {
+      const em = orm.em.fork();
+      const ids = [...new Set(exchangeIds)];
+      const [exchanges, lines] = await Promise.all([
+        whereIdIn(ids, (slice) => em.find(Exchange, { id: { $in: slice } }, { fields: ['id', 'outputNodeId'] })),
+        whereIdIn(ids, (slice) => em.find(Allocation, { exchangeId: { $in: slice }, status: { $ne: 'revoked' } }, { fields: ['exchangeId', 'amount'] })),
+      ]);
+      const allocated = new Map<string, bigint>();
+      for (const l of lines) allocated.set(l.exchangeId, (allocated.get(l.exchangeId) ?? 0n) + BigInt(l.amount));
+      return new Map(exchanges.map((e) => [e.id, { outputNodeId: e.outputNodeId ?? null, units: toUnits(allocated.get(e.id) ?? 0n) }]));
     },
   };
 }

@@ -4,8 +4,8 @@ import { Allocation } from '../entities/allocation';
 import { Exchange, type ExchangeRow } from '../entities/exchange';
 import { UseCaseContract } from '../entities/use-case-contract';
 import type { Orm } from '../orm';
-import type { ExchangePatch, ExchangeRecord, NewExchange } from '../records';
-import { insertOnce, whereIdIn, type Em } from './support';
+import type { ExchangePatch, ExchangeRecord, NewExchange, Period } from '../records';
+import { createdWithin, insertOnce, whereIdIn, type Em } from './support';
 
 export interface ExchangeStore {
   /**
@@ -24,6 +24,8 @@ export interface ExchangeStore {
   exchangeIdsOfParty(participantId: string): Promise<string[]>;
   /** The use-case contract of each of the exchanges named (unknown ids left out). */
   usecaseContractsOf(exchangeIds: readonly string[]): Promise<Map<string, string>>;
+  /** Exchanges (not settlements) that consumed one of the nodes, reported within the period, oldest first. */
+  exchangesConsuming(nodeIds: string[], period: Period): Promise<ExchangeRecord[]>;
 }
 
 export function exchangeStore(orm: Orm): ExchangeStore {
@@ -88,6 +90,14 @@ export function exchangeStore(orm: Orm): ExchangeStore {
         orm.em.fork().find(Exchange, { id: { $in: slice } }, { fields: ['id', 'usecaseContractId'] }),
       );
       return new Map(rows.map((r) => [r.id, r.usecaseContractId]));
+    },
+
+    async exchangesConsuming(nodeIds, period) {
+      const em = orm.em.fork();
+      const rows = await whereIdIn(nodeIds, (slice) =>
+        em.find(Exchange, { kind: 'exchange', consumedNodeId: { $in: slice }, ...createdWithin(period) }),
+      );
+      return rows.map(toExchangeRecord).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || compareIds(a.id, b.id));
     },
   };
 }

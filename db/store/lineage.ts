@@ -2,7 +2,7 @@ import { DvctError } from '../../domain/errors';
 import { Node, type NodeRow } from '../entities/node';
 import { NodeLink, type NodeLinkRow } from '../entities/node-link';
 import type { Orm } from '../orm';
-import type { LineageOptions, Lineage, UpstreamEntry } from '../records';
+import type { Downstream, LineageOptions, Lineage, UpstreamEntry } from '../records';
 import { toLinkRecord, toNodeRecord } from './nodes';
 import { whereIdIn, type Em } from './support';
 
@@ -20,6 +20,12 @@ export interface LineageStore {
    * complete for every entry, so a node at the last level names parents that have no entry.
    */
   upstreamSlice(nodeIds: string[], depth: number): Promise<Record<string, UpstreamEntry>>;
+  /**
+   * The given nodes (depth 0) and their descendants up to `depth` levels, each once at the fewest
+   * levels from a start node, with the start node it was reached from. Cycle-safe; at most
+   * `maxNodes` nodes (default 10 000), `truncated` when a bound left some out.
+   */
+  downstream(nodeIds: string[], depth: number, maxNodes?: number): Promise<Downstream>;
 }
 
 /** One level of a walk: from the `near` end of each link to its `far` end. */
@@ -126,6 +132,33 @@ export function lineageStore(orm: Orm): LineageStore {
       const slice: Record<string, UpstreamEntry> = {};
       for (const node of nodes) slice[node.nodeId] = { ownerId: node.ownerId ?? null, parentIds: parentIds.get(node.nodeId)! };
       return slice;
+    },
+
+    async downstream(nodeIds, depth, maxNodes = DEFAULT_MAX_NODES) {
+      const em = orm.em.fork();
+      const reached = new Map<string, { depth: number; sourceNodeId: string }>();
+      for (const id of nodeIds) if (!reached.has(id)) reached.set(id, { depth: 0, sourceNodeId: id });
+      let frontier = [...reached.keys()];
+      let truncated = false;
+      for (let level = 1; frontier.length > 0; level++) {
+        const links = await linksFrom(em, frontier, FORWARD);
+        if (level > depth) {
+          truncated ||= links.some((l) => !reached.has(l.child));
+          break;
+        }
+        const next: string[] = [];
+        for (const link of links) {
+          if (reached.has(link.child)) continue;
+          if (reached.size >= maxNodes) {
+            truncated = true;
+            continue;
+          }
+          reached.set(link.child, { depth: level, sourceNodeId: reached.get(link.parent)!.sourceNodeId });
+          next.push(link.child);
+        }
+        frontier = next;
+      }
+      return { nodes: [...reached].map(([nodeId, r]) => ({ nodeId, ...r })), truncated };
     },
   };
 }

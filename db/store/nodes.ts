@@ -17,6 +17,8 @@ export interface NodeStore {
    */
   upsertNode(n: NewNode): Promise<{ node: NodeRecord; created: boolean }>;
   getNode(nodeId: string): Promise<NodeRecord | null>;
+  /** Every node the participant owns, oldest first. */
+  nodesOwnedBy(participantId: string): Promise<NodeRecord[]>;
   /** Links parent → child once; both nodes must exist (else DvctError NOT_FOUND). */
   linkNodes(l: NewLink): Promise<{ created: boolean }>;
   /** In the order the links were made. */
@@ -87,6 +89,11 @@ export function nodeStore(orm: Orm): NodeStore {
     },
 
     getNode: findNode,
+
+    async nodesOwnedBy(participantId) {
+      const rows = await orm.em.fork().find(Node, { ownerId: participantId }, { orderBy: { createdAt: 'asc', nodeId: 'asc' } });
+      return rows.map(toNodeRecord);
+    },
 
     async linkNodes(l) {
       return { created: await insertOnce(orm.em.fork(), NodeLink, { ...l, createdAt: new Date() }) };

@@ -7,6 +7,7 @@ import {
 } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { DvctError } from '../../domain/errors';
+import type { Period } from '../records';
 
 export type Em = SqlEntityManager;
 
@@ -55,4 +56,10 @@ export async function whereIdIn<Id, T>(ids: readonly Id[], query: (slice: Id[]) 
   const results: T[] = [];
   for (let i = 0; i < ids.length; i += IN_LIST_LIMIT) results.push(...(await query(ids.slice(i, i + IN_LIST_LIMIT))));
   return results;
+}
+
+/** The createdAt condition of a period, as a filter to spread in; an open period adds none. */
+export function createdWithin(period: Period): { createdAt?: { $gte?: Date; $lt?: Date } } {
+  if (!period.from && !period.to) return {};
+  return { createdAt: { ...(period.from ? { $gte: period.from } : {}), ...(period.to ? { $lt: period.to } : {}) } };
 }

@@ -94,6 +94,7 @@ const ROWS: Record<string, Row> = {
   'get /v1/participants/{id}': { ...MEMBER_ROUTE, ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/participants/${c.org}` }) },
   'get /v1/participants/{id}/balance': { ...MEMBER_ROUTE, ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/participants/${c.org}/balance` }) },
   'get /v1/participants/{id}/notifications': { ...MEMBER_ROUTE, ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/participants/${c.org}/notifications` }) },
+  'get /v1/participants/{id}/report': { ...MEMBER_ROUTE, ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/participants/${c.org}/report` }) },
   'get /v1/participants/{id}/keys': { ...MEMBER_ROUTE, ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/participants/${c.org}/keys` }) },
   'post /v1/participants/{id}/keys': {
     ...MEMBER_ROUTE,
@@ -166,6 +167,7 @@ const ROWS: Record<string, Row> = {
     },
   },
   'get /v1/exchanges/{id}': { own: 'A A A H H', other: 'A H H H H', ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/exchanges/ex-${c.world}` }) },
+  'get /v1/exchanges/{id}/openlineage': { own: 'A A A H H', other: 'A H H H H', ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/exchanges/ex-${c.world}/openlineage` }) },
   'post /v1/exchanges/{id}/revocations': {
     own: 'A A D H H',
     other: 'A H H H H',

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exchange } from '../db/fixtures';
 import { createHarness, expectProblemShape, type Harness } from './harness';
 
 let h: Harness;
@@ -70,7 +71,16 @@ describe('GET /v1/nodes/{nodeId}/lineage', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ nodeId: 'n4', direction: 'backward', depth: { backward: 3 }, truncated: true });
     expect(ids(res)).toEqual(['n1', 'n2', 'n3', 'n4', 'side']);
-    expect(res.body.edges).toContainEqual({ from: 'n3', to: 'n4', exchangeId: 'ex-n4', contractId: 'dc-1', usecaseContractId: 'uc-1' });
+    expect(res.body.edges).toContainEqual({
+      from: 'n3',
+      to: 'n4',
+      exchangeId: 'ex-n4',
+      contractId: 'dc-1',
+      usecaseContractId: 'uc-1',
+      // No exchange record behind this seeded link, so no points.
+      points: null,
+      pointsUnits: null,
+    });
     expect(res.body.nodes.find((n: { nodeId: string }) => n.nodeId === 'side')).toEqual({
       nodeId: 'side',
       dataId: 'data-side',
@@ -98,6 +108,33 @@ describe('GET /v1/nodes/{nodeId}/lineage', () => {
     expect(near.body.depth).toEqual({ backward: 1, forward: 1 });
     expect(ids(near)).toEqual(['n1', 'n2', 'n3', 'side']);
     expect(near.body.truncated).toBe(true);
+  });
+
+  it('labels the link into an exchange\'s output with the points it allocated, not revoked; its prevDataId links get none', async () => {
+    const { store } = h.db;
+    const E18 = 10n ** 18n;
+    // ex-n3 consumed n2 and produced n3; ex-n2 produced some other node, so its links into n2 are prevDataId links.
+    await store.insertExchangeIfAbsent(exchange('ex-n3', { workflowId: 'exchange-ex-n3' }));
+    await store.updateExchange('ex-n3', { consumedNodeId: 'n2', outputNodeId: 'n3' });
+    await store.insertExchangeIfAbsent(exchange('ex-n2', { workflowId: 'exchange-ex-n2' }));
+    await store.updateExchange('ex-n2', { consumedNodeId: 'n1', outputNodeId: 'elsewhere' });
+    const lines = [
+      { payerId: 'cons', recipientId: 'prov', amount: (5n * E18).toString() },
+      { payerId: 'orch', recipientId: 'cons', amount: (25n * E18 / 10n).toString() },
+    ];
+    await store.recordDistribution({
+      exchangeId: 'ex-n3',
+      parts: lines.map((l) => ({ ...l, reason: 'data-provider' as const, nodeId: 'n2', depth: 0, contractId: 'dc-1' })),
+      lines,
+      allocationTxHash: null,
+      releaseAt: new Date('2030-01-01T00:00:00Z'),
+    });
+    const edgeTo = async (to: string) => (await lineage('n3', '?depth=2')).body.edges.filter((e: { to: string }) => e.to === to);
+    expect(await edgeTo('n3')).toEqual([expect.objectContaining({ from: 'n2', points: '7.5', pointsUnits: (75n * E18 / 10n).toString() })]);
+    expect((await edgeTo('n2')).map((e: { points: unknown }) => e.points)).toEqual([null, null]);
+
+    await store.markAllocationRevoked({ exchangeId: 'ex-n3', payerId: 'orch', recipientId: 'cons', txHash: null, reason: 'test' });
+    expect((await edgeTo('n3'))[0].points).toBe('5');
   });
 
   it('validates direction and depth, naming the parameter', async () => {

@@ -26,7 +26,7 @@ export interface ComposeFile {
 const DVCT_SERVICES = ['worker', 'api'] as const;
 /** Settings the worker and the API must agree on: one database, one Temporal, one chain. */
 const SHARED_SETTING = /^(DATABASE_URL|DVCT_SQLITE_PATH|TEMPORAL_|CHAIN_RPC_URL|DVCT_DEPLOYMENT_FILE|TOKEN_ADDRESS|LEDGER_ADDRESS|DVCT_INSTANCE_ID)/;
-const SECRETS = ['CHAIN_SIGNER_KEY', 'DVCT_OPERATOR_KEY', 'POSTGRES_PASSWORD', 'POSTGRES_PWD'];
+const SECRETS = ['CHAIN_SIGNER_KEY', 'DVCT_OPERATOR_KEY', 'POSTGRES_PASSWORD', 'POSTGRES_PWD', 'OPENLINEAGE_API_KEY'];
 const PLACEHOLDER = /^\$\{[A-Z0-9_]+(:?[-?][^}]*)?\}$/;
 /** The password in postgres://user:password@host/db. */
 const URL_PASSWORD = /^[a-z]+:\/\/[^:/@]*:(.*)@[^@]*$/;

@@ -61,6 +61,8 @@ export interface StackOptions {
   withWorker?: boolean;
   /** Wraps the real activities, e.g. to inject a fault the way a misbehaving party would. */
   wrapActivities?: (real: DvctActivities, stack: Stack) => DvctActivities;
+  /** Where the worker pushes OpenLineage events (OPENLINEAGE_URL); none by default. */
+  openLineageUrl?: string;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -136,6 +138,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
             instance: { dvctId: config.instanceId, publicUrl: config.api.publicUrl },
             qualityCheckUrl: undefined,
             outgoingTimeoutMs: 2_000,
+            openLineage: { url: opts.openLineageUrl, apiKey: undefined },
             log,
           }),
           stack,
