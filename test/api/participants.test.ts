@@ -33,8 +33,10 @@ describe('POST /v1/participants', () => {
     expect(again.body).not.toHaveProperty('webhookSecret');
 
     // The database keeps only the key id and a hash.
-    const stored = await h.db.store.getParticipant('org-bob');
-    expect(JSON.stringify(stored)).not.toContain(res.body.apiKey.split('_')[2]);
+    const [, keyId, ...secret] = (res.body.apiKey as string).split('_');
+    const stored = [await h.db.store.getParticipant('org-bob'), await h.db.store.findApiKey(keyId!)];
+    expect(stored[1]).toMatchObject({ keyId, participantId: 'org-bob', secretHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(JSON.stringify(stored)).not.toContain(secret.join('_'));
   });
 
   it('registers a participant with initial points and starts its onboarding run', async () => {

@@ -141,7 +141,7 @@ describe('the logs of a run', () => {
       expect(res.status).toBe(201);
       members[id] = { apiKey: res.body.apiKey, walletKey };
       secrets.set(`${id} key`, res.body.apiKey);
-      secrets.set(`${id} key secret`, res.body.apiKey.split('_')[2]);
+      secrets.set(`${id} key secret`, res.body.apiKey.split('_').slice(2).join('_'));
       secrets.set(`${id} webhook secret`, res.body.webhookSecret);
       keyIds.push(res.body.apiKey.split('_')[1]);
     }
