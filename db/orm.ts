@@ -61,15 +61,19 @@ export async function openOrm(database: Config['database'], opts: { debug?: bool
 /**
  * SQLite does not call its busy handler on every path: switching a fresh file to WAL, or taking
  * the write lock while another process commits its own, can answer "database is locked" at once.
- * Both happen only when two processes start together, so a short bounded retry is enough.
+ * Both happen only when two processes start together — one of them then waits for the other's
+ * migrations, which on a busy machine can take several seconds — so a bounded retry is enough.
  */
-async function retryWhileLocked<T>(work: () => Promise<T>, attempts = 20): Promise<T> {
+const LOCKED_RETRY_MS = 30_000;
+
+async function retryWhileLocked<T>(work: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + LOCKED_RETRY_MS;
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();
     } catch (err) {
-      if (attempt >= attempts || !/database is locked|SQLITE_BUSY/i.test(String((err as Error)?.message ?? err))) throw err;
-      await new Promise((r) => setTimeout(r, 50 * attempt));
+      if (Date.now() > deadline || !/database is locked|SQLITE_BUSY/i.test(String((err as Error)?.message ?? err))) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(50 * attempt, 500)));
     }
   }
 }
