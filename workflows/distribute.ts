@@ -68,9 +68,9 @@ export async function distributeAndRelease(
 
   run.enter('releasing', 'Releasing the allocations to the recipients\' wallets.');
   const release = await act.releaseAllocations.executeWithOptions({ summary: 'release allocations' }, [{ subjectId }]);
-  // Raised while releasing: the lines are paid out now, so these incidents release their own corrections.
-  await incidents.drain(true);
 
+  // Incidents raised from here on find the lines paid out: the run's last step (closeRun) hands
+  // them to runs that release their own corrections.
   run.enter('completed', `Released in tx \`${release.txHash ?? 'an earlier attempt'}\`.`);
   return { totalDue: distribution.totalDue, allocationTxHash: allocation.txHash, releaseTxHash: release.txHash, detection, notified };
 }

@@ -94,7 +94,7 @@ export async function exchangeWorkflow(input: ExchangeWorkflowInput): Promise<Ex
       nodeIds: [nodes.consumedNodeId, nodes.outputNodeId],
       basis,
     });
-    await publishLineage(exchangeId);
+    await incidents.closeRun(() => publishLineage(exchangeId));
     return { exchangeId, ...nodes, prevRootHops: run.progress.prevRootHops, ...outcome };
   } catch (err) {
     throw await failRun(run, exchangeId, err);

@@ -61,6 +61,15 @@ export class IncidentQueue {
     }
   }
 
+  /**
+   * The run's last step: publishes its lineage, then handles every incident raised after the
+   * release (nothing may await after this, so an incident raised meanwhile is never left queued).
+   */
+  async closeRun(publish: () => Promise<void>): Promise<void> {
+    await publish();
+    await this.drain(true);
+  }
+
   private enqueue(raised: RaiseIncident): void {
     if (this.seen.has(raised.incidentId)) return;
     this.seen.add(raised.incidentId);

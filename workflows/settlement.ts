@@ -40,7 +40,7 @@ export async function poolSettlementWorkflow(input: SettlementWorkflowInput): Pr
       contractId: null,
       nodeIds: [],
     });
-    await publishLineage(input.settlementId);
+    await incidents.closeRun(() => publishLineage(input.settlementId));
     return { settlementId: input.settlementId, ...outcome };
   } catch (err) {
     throw await failRun(run, input.settlementId, err);
