@@ -1,13 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { ParticipantRecord } from '../../db/records';
 import { grantRequestSchema } from '../../domain/schemas';
 import { grantSchema, grantView } from '../access-views';
 import { recordAction } from '../audit-trail';
-import { authorize, notFound, participantObject } from '../authorize';
+import { notFound } from '../authorize';
 import { createRouter, type ApiDeps, type ApiRouter, type AppEnv } from '../context';
 import { assertMayGive, assertUnrestricted, giverOf } from '../delegation';
 import { BODY_PROBLEMS, UNKNOWN_FIELDS_NOTE, authenticated, json, jsonBody, problems } from '../openapi';
+import { authorizedParticipant } from '../participant-access';
 
 /**
  * An organisation's grants: <role, scope, permission, effective period>, for the organisation as a
@@ -58,12 +58,7 @@ const revokeRoute = createRoute({
 export function grantRoutes({ store }: ApiDeps): ApiRouter {
   const app = createRouter();
 
-  async function organisation(c: Context<AppEnv>, id: string): Promise<ParticipantRecord> {
-    const participant = await store.getParticipant(id);
-    if (!participant) throw notFound({ label: `participant ${id}` });
-    authorize(c, 'grants:manage', participantObject(participant));
-    return participant;
-  }
+  const organisation = (c: Context<AppEnv>, id: string) => authorizedParticipant(c, store, 'grants:manage', id);
 
   app.openapi(listRoute, async (c) => {
     const participant = await organisation(c, c.req.valid('param').id);

@@ -1,14 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { ApiKeyRecord, GrantRecord, ParticipantRecord } from '../../db/records';
+import type { ApiKeyRecord, GrantRecord } from '../../db/records';
 import { keyRequestSchema, keyRotationSchema } from '../../domain/schemas';
 import { apiKeySchema, apiKeyView, grantSchema, grantView } from '../access-views';
 import { issueApiKey } from '../auth';
 import { recordAction } from '../audit-trail';
-import { authorize, notFound, participantObject } from '../authorize';
+import { notFound } from '../authorize';
 import { createRouter, type ApiDeps, type ApiRouter, type AppEnv } from '../context';
 import { assertMayGive, assertUnrestricted, giverOf } from '../delegation';
 import { BODY_PROBLEMS, UNKNOWN_FIELDS_NOTE, authenticated, json, jsonBody, problems } from '../openapi';
+import { authorizedParticipant } from '../participant-access';
 
 /**
  * An organisation's API keys, managed by the organisation itself (`keys:manage`) or the operator:
@@ -76,12 +77,7 @@ const revokeRoute = createRoute({
 export function keyRoutes({ store }: ApiDeps): ApiRouter {
   const app = createRouter();
 
-  async function organisation(c: Context<AppEnv>, id: string): Promise<ParticipantRecord> {
-    const participant = await store.getParticipant(id);
-    if (!participant) throw notFound({ label: `participant ${id}` });
-    authorize(c, 'keys:manage', participantObject(participant));
-    return participant;
-  }
+  const organisation = (c: Context<AppEnv>, id: string) => authorizedParticipant(c, store, 'keys:manage', id);
 
   async function validKey(participantId: string, keyId: string): Promise<ApiKeyRecord> {
     const key = await store.findApiKey(keyId);
