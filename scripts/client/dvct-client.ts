@@ -23,16 +23,26 @@ export class ApiError extends Error {
   }
 }
 
+/** How often a client waits out a 429 before it gives up: a rate limit is back-pressure, not a refusal. */
+const RATE_LIMIT_RETRIES = 20;
+
 export async function callApi<T = any>(apiUrl: string, method: string, path: string, key: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const json = (await res.json().catch(() => null)) as { detail?: string } | null;
-  if (res.status >= 400) throw new ApiError(res.status, `${method} ${path} → ${res.status}: ${json?.detail ?? JSON.stringify(json)}`);
-  return json as T;
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(`${apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const json = (await res.json().catch(() => null)) as { detail?: string } | null;
+    if (res.status === 429 && attempt < RATE_LIMIT_RETRIES) {
+      const waitSeconds = Number(res.headers.get('retry-after')) || 1;
+      await new Promise((resolve) => setTimeout(resolve, waitSeconds * 1000));
+      continue;
+    }
+    if (res.status >= 400) throw new ApiError(res.status, `${method} ${path} → ${res.status}: ${json?.detail ?? JSON.stringify(json)}`);
+    return json as T;
+  }
 }
 
 export interface Member {
