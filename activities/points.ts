@@ -3,13 +3,12 @@ import type { DistributionBasis } from '../db/records';
 import { findDiscrepancies } from '../domain/correction';
 import { DvctError } from '../domain/errors';
 import { INCIDENT_ROUND_INITIAL } from '../domain/incidents';
-import type { Distribution, Units } from '../domain/types';
+import type { AllocationLine, Distribution, Units } from '../domain/types';
 import { chainSubjectOf } from '../domain/workflow-ids';
 import { hashRecord } from '../lib/record-hash';
 import type { DetectionResult } from '../workflows/definitions';
 import type { ActivityDeps } from './deps';
 import { whileHeartbeating } from './failures';
-import { dueDistribution } from './incident-position';
 
 /** Steps 4, 5 and 7 on the chain: allocate, read back and compare, release; and revocation. */
 export function pointActivities({ store, ledger }: ActivityDeps) {
@@ -76,7 +75,12 @@ export function pointActivities({ store, ledger }: ActivityDeps) {
     },
 
     /** Detection: what the chain holds against what the distribution says is due. */
-    async verifyDistribution(args: { subjectId: string; distribution: Distribution }): Promise<DetectionResult> {
+    async verifyDistribution(args: {
+      subjectId: string;
+      distribution: Distribution;
+      /** For an exchange: what the contract's own metrics make due, computed by the run (pure). */
+      dueByContract?: { lines: AllocationLine[]; tolerancePoints: number };
+    }): Promise<DetectionResult> {
       const { subjectId, distribution } = args;
       const wallets = await walletsOf(distribution.lines.flatMap((l) => [l.payerId, l.recipientId]));
       const onChain = await ledger.readAllocations(subjectId, keysOf(distribution, wallets));
@@ -100,16 +104,13 @@ export function pointActivities({ store, ledger }: ActivityDeps) {
       }));
       const totalOnChain = recipients.reduce((sum, r) => sum + BigInt(r.onChain), 0n).toString();
       // The allocation followed the reported metrics; the contract's own metrics may make something else due.
-      const exchange = await store.getExchange(subjectId);
-      const contract = exchange ? await store.getContract(exchange.usecaseContractId) : null;
-      const againstContract =
-        exchange?.basis && contract
-          ? findDiscrepancies(
-              distribution.lines.map((l) => ({ ...l, round: INCIDENT_ROUND_INITIAL, status: 'allocated' as const })),
-              dueDistribution(exchange, contract).lines,
-              contract.review.tolerancePoints,
-            )
-          : [];
+      const againstContract = args.dueByContract
+        ? findDiscrepancies(
+            distribution.lines.map((l) => ({ ...l, round: INCIDENT_ROUND_INITIAL, status: 'allocated' as const })),
+            args.dueByContract.lines,
+            args.dueByContract.tolerancePoints,
+          )
+        : [];
       const detection: DetectionResult = {
         ok: recipients.every((r) => r.ok) && totalOnChain === distribution.totalDue && againstContract.length === 0,
         checkedAt: new Date().toISOString(),

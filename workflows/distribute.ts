@@ -2,7 +2,7 @@ import { condition } from '@temporalio/workflow';
 import { unitsToPoints } from '../domain/amounts';
 import type { DistributionBasis } from '../db/records';
 import { detectionIncidentId } from '../domain/workflow-ids';
-import type { Distribution } from '../domain/types';
+import type { AllocationLine, Distribution } from '../domain/types';
 import type { DetectionResult } from './definitions';
 import { act } from './activities';
 import type { IncidentQueue } from './incident-queue';
@@ -26,7 +26,16 @@ export interface DistributionOutcome {
 export async function distributeAndRelease(
   run: RunState,
   incidents: IncidentQueue,
-  args: { subjectId: string; distribution: Distribution; holdSeconds: number; contractId: string | null; nodeIds: string[]; basis?: DistributionBasis },
+  args: {
+    subjectId: string;
+    distribution: Distribution;
+    holdSeconds: number;
+    contractId: string | null;
+    nodeIds: string[];
+    basis?: DistributionBasis;
+    /** For an exchange: the distribution by the contract's own metrics, which detection compares with. */
+    dueByContract?: { lines: AllocationLine[]; tolerancePoints: number };
+  },
 ): Promise<DistributionOutcome> {
   const { subjectId, distribution } = args;
   run.progress.distribution = distribution;
@@ -42,7 +51,7 @@ export async function distributeAndRelease(
   run.enter('verifying-distribution', `Reading allocations of tx \`${allocation.txHash ?? 'earlier attempt'}\` back from the chain and recomputing from the contract.`);
   const detection = await act.verifyDistribution.executeWithOptions(
     { summary: 'compare chain and contract with the distribution' },
-    [{ subjectId, distribution }],
+    [{ subjectId, distribution, ...(args.dueByContract ? { dueByContract: args.dueByContract } : {}) }],
   );
   run.progress.detection = detection;
   if (!detection.ok) {

@@ -1,6 +1,7 @@
 import { CancellationScope, executeChild, isCancellation, workflowInfo } from '@temporalio/workflow';
 import type { DistributionBasis } from '../db/records';
-import { reportedMetrics } from '../domain/correction';
+import { contractMetrics, reportedMetrics } from '../domain/correction';
+import { DEFAULT_REVIEW_POLICY } from '../domain/incidents';
 import { computeExchangeDistribution, type LineageSlice } from '../domain/incentives';
 import type { IncentiveTerm } from '../domain/types';
 import { PREVROOT_WORKFLOW, type ExchangeWorkflowInput } from './definitions';
@@ -84,6 +85,8 @@ export async function exchangeWorkflow(input: ExchangeWorkflowInput): Promise<Ex
       : { nodes: {} };
     const basis: DistributionBasis = { metrics: reportedMetrics(contract, report, qualityFactors), qualityFactors, lineage, ...nodes };
     const distribution = computeExchangeDistribution({ contract, report, ...nodes, metrics: basis.metrics, lineage });
+    // Detection's yardstick: the same function with the contract's own metrics.
+    const dueByContract = computeExchangeDistribution({ contract, report, ...nodes, metrics: contractMetrics(contract, report, qualityFactors), lineage });
 
     // 5–7. verifyDistribution, notify, release — shared with pool settlements.
     const outcome = await distributeAndRelease(run, incidents, {
@@ -93,6 +96,8 @@ export async function exchangeWorkflow(input: ExchangeWorkflowInput): Promise<Ex
       contractId: report.contractId,
       nodeIds: [nodes.consumedNodeId, nodes.outputNodeId],
       basis,
+      // A run started before contracts carried a review policy has none in its history: the default's.
+      dueByContract: { lines: dueByContract.lines, tolerancePoints: (contract.review ?? DEFAULT_REVIEW_POLICY).tolerancePoints },
     });
     await incidents.closeRun(() => publishLineage(exchangeId));
     return { exchangeId, ...nodes, prevRootHops: run.progress.prevRootHops, ...outcome };
