@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { designSequenceContract } from '../support/contract-body';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeIdFor } from '../../lib/ids';
 import { verifySignature } from '../../lib/webhook-signature';
@@ -16,24 +17,8 @@ describe('the design document sequence, end to end', () => {
   let receiver: Server;
   const deliveries: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
 
-  const contract = {
-    id: 'uc-skills',
-    title: 'Skills analytics',
-    orchestratorId: 'org-o',
-    parties: [
-      { participantId: 'org-o', roles: ['orchestrator'] },
-      { participantId: 'org-p1', roles: ['data-provider'] },
-      { participantId: 'org-c1', roles: ['data-consumer', 'ai-provider', 'data-provider'] },
-      { participantId: 'org-c2', roles: ['data-consumer'] },
-    ],
-    validFrom: '2026-01-01T00:00:00Z',
-    validUntil: null,
-    incentiveForDataProvider: { numPoints: 5, factor: 1, factorCheck: false },
-    extraIncentiveForAIProvider: { numPoints: 10, factor: 1, factorCheck: false },
-    upstream: { share: 0.2, depth: 2 },
-    rewardPool: null,
-    verificationWindowSeconds: 2,
-  };
+  const contract = designSequenceContract('uc-skills', 'org', 2);
+
 
   const report = (over: Record<string, unknown>) => ({
     dvctId: 'connector-test',

@@ -2,6 +2,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { designSequenceContract } from '../support/contract-body';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeIdFor } from '../../lib/ids';
 import { ARTIFACTS_DIR, launchChromium } from '../support/browser';
@@ -46,24 +47,7 @@ describe('the lineage and provider report pages', () => {
     await Promise.all([deposit(stack, o, 50), deposit(stack, c1, 50), deposit(stack, c2, 50)]);
     const contract = await stack.request('POST', '/v1/contracts', {
       key: stack.operatorKey,
-      body: {
-        id: 'viz-skills',
-        title: 'Skills analytics',
-        orchestratorId: 'viz-o',
-        parties: [
-          { participantId: 'viz-o', roles: ['orchestrator'] },
-          { participantId: 'viz-p1', roles: ['data-provider'] },
-          { participantId: 'viz-c1', roles: ['data-consumer', 'ai-provider', 'data-provider'] },
-          { participantId: 'viz-c2', roles: ['data-consumer'] },
-        ],
-        validFrom: '2026-01-01T00:00:00Z',
-        validUntil: null,
-        incentiveForDataProvider: { numPoints: 5, factor: 1, factorCheck: false },
-        extraIncentiveForAIProvider: { numPoints: 10, factor: 1, factorCheck: false },
-        upstream: { share: 0.2, depth: 2 },
-        rewardPool: null,
-        verificationWindowSeconds: 1,
-      },
+      body: designSequenceContract('viz-skills', 'viz', 1),
     });
     expect(contract.status).toBe(201);
 

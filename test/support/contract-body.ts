@@ -27,3 +27,26 @@ export function contractBody(
     ...over,
   };
 }
+
+/**
+ * The design document's sequence contract, with participant ids `<prefix>-o`, `-p1`, `-c1`, `-c2`:
+ * 5 points per use to the provider, 10 extra to an AI provider, 20 % of each award upstream over
+ * two levels. Shared by every test that plays the sequence.
+ */
+export function designSequenceContract(id: string, prefix: string, verificationWindowSeconds: number): Record<string, unknown> {
+  return contractBody(
+    id,
+    `${prefix}-o`,
+    {
+      [`${prefix}-p1`]: ['data-provider'],
+      [`${prefix}-c1`]: ['data-consumer', 'ai-provider', 'data-provider'],
+      [`${prefix}-c2`]: ['data-consumer'],
+    },
+    {
+      title: 'Skills analytics',
+      extraIncentiveForAIProvider: { numPoints: 10, factor: 1, factorCheck: false },
+      upstream: { share: 0.2, depth: 2 },
+      verificationWindowSeconds,
+    },
+  );
+}
