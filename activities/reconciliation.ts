@@ -24,7 +24,7 @@ export function reconciliationActivities(deps: ActivityDeps) {
   return {
     async findReconciliationMismatches(args: { lookbackSeconds: number; settleSeconds?: number }): Promise<{ checked: number; mismatches: ReconciliationMismatch[] }> {
       const now = Date.now();
-      const exchangeIds = await store.listRecentlyAllocatedExchanges(new Date(now - args.lookbackSeconds * 1000));
+      const exchangeIds = await store.listExchangesStillHolding(new Date(now - args.lookbackSeconds * 1000));
       const settledBefore = now - (args.settleSeconds ?? 30) * 1000;
       const mismatches: ReconciliationMismatch[] = [];
       for (const exchangeId of exchangeIds) {

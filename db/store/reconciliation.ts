@@ -2,18 +2,23 @@ import { Allocation } from '../entities/allocation';
 import type { Orm } from '../orm';
 
 export interface ReconciliationStore {
-  /** Exchanges (and settlements) with an allocation recorded since `since`, oldest first: what the reconciliation re-checks. */
-  listRecentlyAllocatedExchanges(since: Date): Promise<string[]>;
+  /**
+   * Exchanges (and settlements) allocated since `since` that still hold a line: what the
+   * reconciliation re-checks. Released and revoked are final on chain, so an exchange whose lines
+   * are all settled in the database (after its run, or an incident, matched them to the chain)
+   * cannot drift any more and is not read again.
+   */
+  listExchangesStillHolding(since: Date): Promise<string[]>;
 }
 
 export function reconciliationStore(orm: Orm): ReconciliationStore {
   return {
-    async listRecentlyAllocatedExchanges(since) {
+    async listExchangesStillHolding(since) {
       const rows = await orm.em
         .fork()
         .createQueryBuilder(Allocation)
         .select('exchangeId', true)
-        .where({ createdAt: { $gte: since } })
+        .where({ createdAt: { $gte: since }, status: 'allocated' })
         .orderBy({ exchangeId: 'asc' })
         .execute<{ exchangeId: string }[]>('all');
       return rows.map((r) => r.exchangeId);

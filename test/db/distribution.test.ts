@@ -171,3 +171,18 @@ describe('balances', () => {
     expect(await db.store.balanceOf('nobody')).toEqual({ allocated: '0', released: '0', revoked: '0' });
   });
 });
+
+describe('what the reconciliation re-checks', () => {
+  it('lists exchanges allocated since the lookback that still hold a line, once each', async () => {
+    const line = (recipientId: string) => ({ payerId: 'cons', recipientId, amount: '1' });
+    await distribute('ex-rec-held', [line('a'), line('b')]);
+    await distribute('ex-rec-settled', [line('a')]);
+    await db.store.markAllocationsReleased('ex-rec-settled', [{ round: 'initial', payerId: 'cons', recipientId: 'a' }], '0xrel');
+    await distribute('ex-rec-half', [line('a'), line('b')]);
+    await db.store.markAllocationRevoked({ exchangeId: 'ex-rec-half', payerId: 'cons', recipientId: 'a', txHash: null, reason: 'test' });
+
+    const listed = await db.store.listExchangesStillHolding(new Date(Date.now() - 60_000));
+    expect(listed.filter((id) => id.startsWith('ex-rec-'))).toEqual(['ex-rec-half', 'ex-rec-held']);
+    expect((await db.store.listExchangesStillHolding(new Date(Date.now() + 60_000))).filter((id) => id.startsWith('ex-rec-'))).toEqual([]);
+  });
+});
