@@ -47,13 +47,16 @@ export async function openOrm(database: Config['database'], opts: { debug?: bool
   }
   const path = resolve(database.path);
   await mkdir(dirname(path), { recursive: true });
-  // init's own first query runs before the busy timeout below can be set: it may meet the lock too.
-  const orm: Orm = await retryWhileLocked(() => LibSqlMikroORM.init({ ...commonOptions(debug), dbName: path }));
+  // Opening the file creates it, so the ORM's "does the database exist" probe is not needed: it
+  // would be the connection's first query, a read of the schema that runs before the busy timeout
+  // below is set and so fails at once while the other process migrates.
+  const orm: Orm = await LibSqlMikroORM.init({ ...commonOptions(debug), dbName: path, ensureDatabase: false });
   // A local libSQL file keeps one connection for the ORM's lifetime, so per-connection pragmas set
   // once hold (the driver itself switches foreign keys on). The timeout goes first: switching a
-  // fresh file to WAL takes a lock the other process may be holding.
+  // fresh file to WAL takes a lock the other process may be holding. The connection opens lazily,
+  // on the first of these statements, so that one is retried as well.
   const connection = orm.em.getConnection();
-  await connection.execute(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  await retryWhileLocked(() => connection.execute(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`));
   await retryWhileLocked(() => connection.execute('pragma journal_mode = wal'));
   return orm;
 }
