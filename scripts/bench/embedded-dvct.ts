@@ -37,6 +37,8 @@ export interface EmbeddedDvct {
   env: NodeJS.ProcessEnv;
   /** PID of the service's own process (the node or anvil binary, never a wrapper). */
   pidOf(service: Service): number;
+  /** PID of the Temporal dev server, whose CPU the benchmark counts too. */
+  temporalPid: number;
   /** SIGKILL, without warning: what a crash or an OOM kill does. */
   kill(service: Service): Promise<void>;
   /** Starts the service again on the same port and state, and waits until it serves. */
@@ -139,6 +141,7 @@ export async function startEmbeddedDvct(opts: { label: string; say: (message: st
       dataDir,
       env,
       pidOf: (service) => (service === 'chain' ? anvil.pid : apps[service].pid),
+      temporalPid: temporal.pid,
       async kill(service) {
         const pid = dvct.pidOf(service);
         process.kill(pid, 'SIGKILL');

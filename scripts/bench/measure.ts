@@ -15,6 +15,30 @@ export function peakRssMiB(pid: number): number {
   return Number(match[1]) / 1024;
 }
 
+/** Linux's USER_HZ: /proc reports CPU times in these ticks. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system) a live process has used so far (fields 14 and 15 of /proc/<pid>/stat). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** CPU seconds each named process used between construction and `read()`. */
+export class CpuMeter {
+  private readonly start: Map<string, number>;
+
+  constructor(private readonly pids: Record<string, number>) {
+    this.start = new Map(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
+  }
+
+  read(): Record<string, number> {
+    return Object.fromEntries(Object.entries(this.pids).map(([name, pid]) => [name, cpuSeconds(pid) - this.start.get(name)!]));
+  }
+}
+
 /**
  * Runs `job(0..count-1)` with at most `concurrency` at a time; answers each job's duration in ms
  * and the wall time of the whole batch.

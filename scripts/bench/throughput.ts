@@ -1,10 +1,12 @@
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { startAppProcess, type AppProcess } from '../services/app-process';
 import { startEmbeddedDvct } from './embedded-dvct';
-import { peakRssMiB, quantile, runBounded } from './measure';
+import { CpuMeter, peakRssMiB, quantile, runBounded } from './measure';
 import { postExchange, setUpMembers } from './members';
 import { NOOP_TASK_QUEUE } from './noop-activities';
+import { formatBreakdown, stepBreakdown } from './step-breakdown';
 import type { noopExchangeWorkflow } from './noop-workflow';
 
 /**
@@ -55,6 +57,27 @@ function describe(label: string, result: { latenciesMs: number[]; wallMs: number
   return perSecond;
 }
 
+/**
+ * CPU time per run, by process: on a machine the runs saturate, the ratio of two workloads'
+ * throughput is the inverse ratio of these totals, so they say what an improvement must cut.
+ */
+function describeCpu(used: Record<string, number>, wallMs: number): void {
+  const total = Object.values(used).reduce((a, b) => a + b, 0);
+  const perRun = (seconds: number) => `${Math.round((seconds * 1000) / EXCHANGES)} ms`;
+  const parts = Object.entries(used).map(([name, seconds]) => `${name} ${perRun(seconds)}`);
+  say(`  CPU per run: ${parts.join(', ')}; total ${perRun(total)} (machine busy ${((100 * total) / (cpus().length * (wallMs / 1000))).toFixed(0)}%)`);
+}
+
+/** Runs sampled from the middle of the measured batch, past its ramp-up and before its tail. */
+const BREAKDOWN_SAMPLE = 50;
+
+async function printBreakdown(client: Client, runs: readonly string[]): Promise<void> {
+  const from = Math.max(0, Math.floor(runs.length / 2 - BREAKDOWN_SAMPLE / 2));
+  const sample = runs.slice(from, from + BREAKDOWN_SAMPLE);
+  say(`  where the time goes, mean per run over ${sample.length} runs:`);
+  for (const line of formatBreakdown(await stepBreakdown(client, sample), sample.length)) say(`    ${line}`);
+}
+
 async function main(): Promise<void> {
   say(`${EXCHANGES} exchanges, concurrency ${CONCURRENCY}, verification window ${WINDOW_SECONDS} s`);
   const dvct = await startEmbeddedDvct({ label: 'bench', say });
@@ -70,30 +93,40 @@ async function main(): Promise<void> {
   try {
     const temporal = members.temporal;
     let sampleRun = '';
+    const measuredRuns: string[] = [];
     const exchange = async (index: number) => {
       const { workflowId } = await postExchange(dvct, members, index);
       await temporal.workflow.getHandle(workflowId).result();
       sampleRun = workflowId;
+      if (index < EXCHANGES) measuredRuns.push(workflowId);
     };
     await runBounded(WARM_UP, CONCURRENCY, (i) => exchange(EXCHANGES + i));
     const shape = await shapeOf(temporal, sampleRun);
     say(`one exchange run: ${shape.activities} activities, ${shape.childWorkflows} child workflow(s), ${shape.timers} timer(s)`);
 
+    const oursCpu = new CpuMeter({ temporal: dvct.temporalPid, worker: dvct.pidOf('worker'), api: dvct.pidOf('api'), chain: dvct.pidOf('chain') });
     const ours = await runBounded(EXCHANGES, CONCURRENCY, exchange);
     const oursPerSecond = describe('DVCT exchanges, POST → completed', ours);
+    describeCpu(oursCpu.read(), ours.wallMs);
+    await printBreakdown(temporal, measuredRuns);
     say(`peak RSS: worker ${peakRssMiB(dvct.pidOf('worker')).toFixed(0)} MiB, API ${peakRssMiB(dvct.pidOf('api')).toFixed(0)} MiB`);
 
     noopWorker = startAppProcess({ name: 'noop-worker', entry: 'scripts/bench/noop-worker.ts', env: dvct.env });
+    const noopRuns: string[] = [];
     const noop = async (index: number) => {
       await temporal.workflow.execute<typeof noopExchangeWorkflow>('noopExchangeWorkflow', {
         taskQueue: NOOP_TASK_QUEUE,
         workflowId: `bench-noop-${index}`,
         args: [{ activities: shape.activities, holdSeconds: WINDOW_SECONDS }],
       });
+      if (index < EXCHANGES) noopRuns.push(`bench-noop-${index}`);
     };
     await runBounded(WARM_UP, CONCURRENCY, (i) => noop(EXCHANGES + i));
+    const noopCpu = new CpuMeter({ temporal: dvct.temporalPid, worker: noopWorker.pid });
     const engine = await runBounded(EXCHANGES, CONCURRENCY, noop);
     const noopPerSecond = describe(`no-op workflows (${shape.activities} activities each), start → completed`, engine);
+    describeCpu(noopCpu.read(), engine.wallMs);
+    await printBreakdown(temporal, noopRuns);
     say(`peak RSS: no-op worker ${peakRssMiB(noopWorker.pid).toFixed(0)} MiB`);
     say(`ratio ours/no-op: ${(oursPerSecond / noopPerSecond).toFixed(2)} (goal ≥ 0.8)`);
   } finally {
