@@ -59,7 +59,7 @@ export function nodeStore(orm: Orm): NodeStore {
     async upsertNode(n) {
       const em = orm.em.fork();
       const now = new Date();
-      const record: NodeRecord = { ...n, createdAt: now, updatedAt: now };
+      const record: NodeRecord = { ...n, homeInstanceId: n.homeInstanceId ?? null, createdAt: now, updatedAt: now };
       if (await insertOnce(em, Node, record)) return { node: record, created: true };
 
       const existing = await em.findOne(Node, { nodeId: n.nodeId });
@@ -79,6 +79,8 @@ export function nodeStore(orm: Orm): NodeStore {
             usecaseContractId: n.usecaseContractId,
             dataProviderId: n.dataProviderId,
             dataConsumerId: n.dataConsumerId,
+            // Its owner is known now, and with it the instance the node is homed on.
+            homeInstanceId: n.homeInstanceId ?? null,
             updatedAt: now,
           },
         );
@@ -180,6 +182,7 @@ export function toNodeRecord(row: NodeRow): NodeRecord {
     dataProviderId: row.dataProviderId ?? null,
     dataConsumerId: row.dataConsumerId ?? null,
     createdByExchangeId: row.createdByExchangeId,
+    homeInstanceId: row.homeInstanceId ?? null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
