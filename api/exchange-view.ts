@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { AllocationRecord, ExchangeRecord } from '../db/records';
+import type { PeerUpdateRecord } from '../db/store';
 import { unitsToPoints } from '../domain/amounts';
 import { INCIDENT_STATUSES } from '../domain/incidents';
 import type { Distribution, ExchangeStatus } from '../domain/types';
@@ -64,6 +65,32 @@ const detectionSchema = z
   })
   .openapi('Detection');
 
+const peerUpdateSchema = z.object({
+  requestId: z.string(),
+  peerInstanceId: z.string(),
+  parentNodeId: z.string(),
+  childNodeId: z.string(),
+  depth: z.number().int(),
+  attempts: z.number().int(),
+  lastError: z.string().nullable(),
+  peerWorkflowId: z.string().nullable().openapi({ description: 'The peer\'s run for the update, once accepted' }),
+  updatedAt: z.string(),
+});
+
+function peerUpdateView(u: PeerUpdateRecord): z.infer<typeof peerUpdateSchema> {
+  return {
+    requestId: u.requestId,
+    peerInstanceId: u.peerInstanceId,
+    parentNodeId: u.parentNodeId,
+    childNodeId: u.childNodeId,
+    depth: u.depth,
+    attempts: u.attempts,
+    lastError: u.lastError,
+    peerWorkflowId: u.peerWorkflowId,
+    updatedAt: u.updatedAt.toISOString(),
+  };
+}
+
 export const exchangeViewSchema = z
   .object({
     exchangeId: z.string(),
@@ -84,6 +111,12 @@ export const exchangeViewSchema = z
     incidents: z
       .array(z.object({ id: z.string(), status: z.enum(INCIDENT_STATUSES), url: z.string() }))
       .openapi({ description: `What went wrong with the distribution and was done about it, newest first (at most ${INCIDENTS_SHOWN}); follow url for the timeline` }),
+    propagation: z
+      .object({ pending: z.array(peerUpdateSchema), delivered: z.array(peerUpdateSchema) })
+      .openapi({
+        description:
+          'prevRoot updates handed to peer instances (the homes of ancestors served elsewhere): pending ones are retried until the peer accepts them; both empty with a single instance',
+      }),
     live: z.boolean().openapi({ description: 'True when stage, distribution, detection and error come from the running workflow itself' }),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -157,10 +190,11 @@ export async function exchangeView(c: Context<AppEnv>, id: string, deps: ApiDeps
   const { exchange, allocations } = await authorizedExchange(c, 'exchanges:read', id, deps);
   const principal = c.get('principal');
 
-  const [progress, notifications, incidents] = await Promise.all([
+  const [progress, notifications, incidents, peerUpdates] = await Promise.all([
     liveProgress(exchange, deps),
     store.listNotifications({ subjectId: id }),
     store.listIncidents({ exchangeId: id }, { limit: INCIDENTS_SHOWN }),
+    store.peerUpdatesOf(id),
   ]);
   const nodeUrl = nodeUrlFor(config.api.publicUrl);
   const consumedNodeId = exchange.consumedNodeId ?? progress?.nodes?.consumedNodeId ?? null;
@@ -193,6 +227,10 @@ export async function exchangeView(c: Context<AppEnv>, id: string, deps: ApiDeps
     error: progress?.error ?? exchange.error,
     notifications: notifications.filter((n) => viewer === null || n.participantId === viewer).map(notificationView),
     incidents: incidents.map((i) => ({ id: i.id, status: i.status, url: incidentUrl(i.id) })),
+    propagation: {
+      pending: peerUpdates.filter((u) => u.status === 'pending').map(peerUpdateView),
+      delivered: peerUpdates.filter((u) => u.status === 'delivered').map(peerUpdateView),
+    },
     live: progress !== null,
     createdAt: exchange.createdAt.toISOString(),
     updatedAt: exchange.updatedAt.toISOString(),

@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
 import { loadConfig } from '../config/config';
+import { loadDirectory } from '../config/directory';
 import { openOrm } from '../db/orm';
 import { createStore, type Store } from '../db/store';
 import { createLogger } from '../lib/logger';
@@ -28,6 +29,8 @@ async function assertSchema(store: Store, database: string): Promise<void> {
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger('api', config.logLevel);
+  // Checked before anything starts: a directory that does not list this instance as it is stops here.
+  const directory = loadDirectory(config, undefined);
 
   const orm = await openOrm(config.database);
   const store = createStore(orm);
@@ -54,7 +57,7 @@ async function main(): Promise<void> {
     log.info({ source: operatorKey.source }, 'operator key configured');
   }
 
-  const app = createApp({ config, store, workflows, chain, log });
+  const app = createApp({ config, store, workflows, chain, log, directory });
   const server = serve({ fetch: app.fetch, hostname: config.api.host, port: config.api.port }, (info) => {
     log.info({ address: info.address, port: info.port, docs: `${config.api.publicUrl}/docs` }, 'api listening');
   });
