@@ -10,7 +10,7 @@ import type { Action, AuthzObject } from '../domain/authority';
 import { actorOf } from './auth';
 import { authorize, exchangeObject, notFound } from './authorize';
 import { lineageScopeOf } from './lineage-scope';
-import type { ApiDeps, AppEnv } from './context';
+import type { ApiDeps, AppEnv, FederatedApiDeps } from './context';
 import { amountOf, incidentUrl, nodeUrlFor, nodeViewSchema, notificationSchema, notificationView, pointsField, reportViewSchema, unitsField } from './views';
 
 /**
@@ -185,7 +185,7 @@ async function liveProgress(exchange: ExchangeRecord, deps: ApiDeps): Promise<Ex
 }
 
 /** The exchange as the caller may see it (GET /v1/exchanges/{id}). */
-export async function exchangeView(c: Context<AppEnv>, id: string, deps: ApiDeps): Promise<ExchangeView> {
+export async function exchangeView(c: Context<AppEnv>, id: string, deps: FederatedApiDeps): Promise<ExchangeView> {
   const { store, workflows, config } = deps;
   const { exchange, allocations } = await authorizedExchange(c, 'exchanges:read', id, deps);
   const principal = c.get('principal');
@@ -196,7 +196,7 @@ export async function exchangeView(c: Context<AppEnv>, id: string, deps: ApiDeps
     store.listIncidents({ exchangeId: id }, { limit: INCIDENTS_SHOWN }),
     store.peerUpdatesOf(id),
   ]);
-  const nodeUrl = nodeUrlFor(config.api.publicUrl);
+  const nodeUrl = nodeUrlFor(deps.directory);
   const consumedNodeId = exchange.consumedNodeId ?? progress?.nodes?.consumedNodeId ?? null;
   const outputNodeId = exchange.outputNodeId ?? progress?.nodes?.outputNodeId ?? null;
   // The exchange's nodes as the caller may see them: links and metadata of other exchanges only where those are visible too.

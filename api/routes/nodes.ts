@@ -5,7 +5,7 @@ import type { Store } from '../../db/store';
 import { unitsToPoints } from '../../domain/amounts';
 import type { Units } from '../../domain/types';
 import { authorize, notFound } from '../authorize';
-import { createRouter, type ApiDeps, type ApiRouter, type AppEnv } from '../context';
+import { createRouter, type ApiRouter, type AppEnv, type FederatedApiDeps } from '../context';
 import { lineageScopeOf, type LineageScope } from '../lineage-scope';
 import { authenticated, json, problems } from '../openapi';
 import { nodeUrlFor, nodeViewSchema, pointsField, unitsField } from '../views';
@@ -130,9 +130,9 @@ async function authorizedNode(c: Context<AppEnv>, store: Store, nodeId: string):
   return { node, scope };
 }
 
-export function nodeRoutes({ store, config }: ApiDeps): ApiRouter {
+export function nodeRoutes({ store, directory }: FederatedApiDeps): ApiRouter {
   const app = createRouter();
-  const nodeUrl = nodeUrlFor(config.api.publicUrl);
+  const nodeUrl = nodeUrlFor(directory);
 
   app.openapi(nodeRoute, async (c) => {
     const { nodeId } = c.req.valid('param');
@@ -165,7 +165,7 @@ export function nodeRoutes({ store, config }: ApiDeps): ApiRouter {
           kind: n.kind,
           ownerId: n.ownerId,
           placeholder: n.placeholder,
-          '@nodeUrl': nodeUrl(n.nodeId),
+          '@nodeUrl': nodeUrl(n.nodeId, n.homeInstanceId),
         })),
         edges: lineage.edges.map((e) => ({
           from: e.parentNodeId,
