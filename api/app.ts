@@ -10,7 +10,7 @@ import { limitBody, requireJsonBody } from './json-body';
 import { allowedMethodsOf, methodNotAllowed, type AllowedMethods } from './method-not-allowed';
 import { mountPages } from './pages';
 import { rateLimit } from './rate-limit';
-import { BEARER_AUTH } from './openapi';
+import { BEARER_AUTH, PEER_SIGNATURE } from './openapi';
 import { requestLog } from './request-log';
 import { auditRoutes } from './routes/audit';
 import { contractRoutes } from './routes/contracts';
@@ -81,6 +81,12 @@ export function createApp(given: ApiDeps): ApiRouter {
     type: 'http',
     scheme: 'bearer',
     description: 'An API key `dvct_<keyId>_<secret>` (participants) or the operator key.',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', PEER_SIGNATURE, {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-dvct-signature',
+    description: 'Instance to instance: the sending DVCT instance\'s signer over the request, with `x-dvct-instance` and `x-dvct-timestamp` (README, *Several instances*).',
   });
   // Built on first request (the routes are fixed by then) and kept: the document never changes.
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;

@@ -4,7 +4,7 @@ import { peerPrevRootUpdateSchema } from '../../domain/peer-update';
 import { peerRequestIdFor } from '../../lib/ids';
 import { recordAction } from '../audit-trail';
 import { createRouter, type ApiRouter, type FederatedApiDeps } from '../context';
-import { json, jsonBody, problems, UNKNOWN_FIELDS_NOTE } from '../openapi';
+import { json, jsonBody, problems, signedByPeer, UNKNOWN_FIELDS_NOTE } from '../openapi';
 import { startRun } from '../start-run';
 
 const acceptedSchema = z
@@ -23,6 +23,7 @@ const prevRootUpdateRoute = createRoute({
     'Instance to instance, not for API keys: signed by the sending instance\'s signer (headers `x-dvct-instance`, `x-dvct-timestamp`, `x-dvct-signature`; see the README\'s *Several instances*). ' +
     'Accepted once per requestId: the same request again answers the same run. ' +
     UNKNOWN_FIELDS_NOTE,
+  security: signedByPeer,
   request: { body: jsonBody(peerPrevRootUpdateSchema, 'The update') },
   responses: { 202: json(acceptedSchema, 'Accepted durably: this instance\'s run will apply it and carry it on up'), ...problems(400, 413, 415, 503) },
 });

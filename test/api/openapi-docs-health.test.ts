@@ -44,6 +44,8 @@ const OPERATIONS = [
   'get /v1/nodes/{nodeId}/lineage',
   'get /v1/audit',
   'get /v1/audit/verify',
+  'get /v1/directory',
+  'post /v1/peer/prevroot-updates',
 ];
 
 function resolve(doc: Json, ref: string): Json {
@@ -106,7 +108,8 @@ describe('GET /openapi.json', () => {
           expect(op.responses[status].content, `${where} ${status}`).toEqual({ 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } });
         }
         if (path.startsWith('/v1/')) {
-          expect(op.security, where).toEqual([{ bearerAuth: [] }]);
+          // Instance-to-instance routes take a peer's signature instead of an API key.
+          expect(op.security, where).toEqual(path.startsWith('/v1/peer/') ? [{ peerSignature: [] }] : [{ bearerAuth: [] }]);
           expect(statuses, where).toEqual(expect.arrayContaining(['401', '500']));
         }
         if (method === 'post') {
