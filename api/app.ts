@@ -26,6 +26,7 @@ import { nodeRoutes } from './routes/nodes';
 import { openLineageRoutes } from './routes/openlineage';
 import { participantRoutes } from './routes/participants';
 import { peerRoutes } from './routes/peer';
+import { peerLineageRoutes } from './routes/peer-lineage';
 import { reportRoutes } from './routes/reports';
 import { reviewRoutes } from './routes/reviews';
 import { revocationRoutes } from './routes/revocations';
@@ -76,6 +77,7 @@ export function createApp(given: ApiDeps): ApiRouter {
   app.route('/', openLineageRoutes(deps));
   app.route('/', directoryRoutes(deps));
   app.route('/', peerRoutes(deps));
+  app.route('/', peerLineageRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER_AUTH, {
     type: 'http',

@@ -3,6 +3,7 @@ import type { Config } from '../config/config';
 import type { Directory } from '../domain/directory';
 import type { Store } from '../db/store';
 import type { Logger } from '../lib/logger';
+import type { PeerClient } from '../lib/peer-client';
 import type { Principal } from './auth';
 import type { ChainReader, ComponentHealth } from './chain-reader';
 import { validationHook } from './errors';
@@ -19,6 +20,11 @@ export interface ApiDeps {
   dbHealth?: () => Promise<ComponentHealth>;
   /** The dataspace's directory; by default DVCT_DIRECTORY_FILE's (or this instance alone). */
   directory?: Directory;
+  /**
+   * Signs this instance's requests to its peers (lineage beyond this instance, verification
+   * claims) with the instance's signer; absent: peers are marked unreachable, never asked unsigned.
+   */
+  peers?: PeerClient;
 }
 
 /** The dependencies as the routes get them: the directory always resolved. */

@@ -46,6 +46,7 @@ const OPERATIONS = [
   'get /v1/audit/verify',
   'get /v1/directory',
   'post /v1/peer/prevroot-updates',
+  'get /v1/peer/nodes/{nodeId}/lineage',
 ];
 
 function resolve(doc: Json, ref: string): Json {

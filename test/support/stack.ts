@@ -118,6 +118,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     chain: createChainReader({ rpcUrl, tokenAddress: deployment.token, ledgerAddress: deployment.ledger }),
     log,
     directory,
+    ...(federation ? { peers: createPeerClient({ directory, account: clients.account, timeoutMs: 2_000 }) } : {}),
     dbHealth: async () => ({ ok: true, detail: 'test database' }),
   });
 
