@@ -26,7 +26,9 @@ import { nodeRoutes } from './routes/nodes';
 import { openLineageRoutes } from './routes/openlineage';
 import { participantRoutes } from './routes/participants';
 import { peerRoutes } from './routes/peer';
+import { peerExchangeRoutes } from './routes/peer-exchanges';
 import { peerLineageRoutes } from './routes/peer-lineage';
+import { verificationRoutes } from './routes/verification';
 import { reportRoutes } from './routes/reports';
 import { reviewRoutes } from './routes/reviews';
 import { revocationRoutes } from './routes/revocations';
@@ -78,6 +80,8 @@ export function createApp(given: ApiDeps): ApiRouter {
   app.route('/', directoryRoutes(deps));
   app.route('/', peerRoutes(deps));
   app.route('/', peerLineageRoutes(deps));
+  app.route('/', peerExchangeRoutes(deps));
+  app.route('/', verificationRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER_AUTH, {
     type: 'http',

@@ -168,6 +168,7 @@ const ROWS: Record<string, Row> = {
   },
   'get /v1/exchanges/{id}': { own: 'A A A H H', other: 'A H H H H', ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/exchanges/ex-${c.world}` }) },
   'get /v1/exchanges/{id}/openlineage': { own: 'A A A H H', other: 'A H H H H', ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/exchanges/ex-${c.world}/openlineage` }) },
+  'get /v1/exchanges/{id}/verification': { own: 'A A A H H', other: 'A H H H H', ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/exchanges/ex-${c.world}/verification` }) },
   'post /v1/exchanges/{id}/revocations': {
     own: 'A A D H H',
     other: 'A H H H H',
@@ -193,6 +194,7 @@ const ROWS: Record<string, Row> = {
   'get /v1/directory': { own: 'A A A A A', other: 'A A A A A', ok: 200, request: async () => ({ method: 'GET', path: '/v1/directory' }) },
   'post /v1/peer/prevroot-updates': { own: 'U U U U U', other: 'U U U U U', ok: 202, request: async (c) => ({ method: 'POST', path: '/v1/peer/prevroot-updates', body: { requestId: `pr-${'0'.repeat(32)}`, n: c.n } }) },
   'get /v1/peer/nodes/{nodeId}/lineage': { own: 'U U U U U', other: 'U U U U U', ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/peer/nodes/n-${c.world}-out/lineage?direction=backward` }) },
+  'get /v1/peer/exchanges/{id}/record': { own: 'U U U U U', other: 'U U U U U', ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/peer/exchanges/ex-${c.world}/record` }) },
   'get /v1/audit': { own: 'A D D D A', other: 'A D D D A', ok: 200, request: async () => ({ method: 'GET', path: '/v1/audit?limit=5' }) },
   'get /v1/audit/verify': { own: 'A D D D A', other: 'A D D D A', ok: 200, request: async () => ({ method: 'GET', path: '/v1/audit/verify' }) },
 };

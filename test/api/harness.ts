@@ -1,3 +1,4 @@
+import type { LedgerEvent } from '../../chain/events';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -117,6 +118,12 @@ export class FakeChain implements ChainReader {
   async auditAnchor(): Promise<{ seq: number; head: string }> {
     if (this.failure) throw this.failure;
     return this.anchor;
+  }
+  /** The events a test puts on the fake ledger, per chain subject id. */
+  readonly events = new Map<string, LedgerEvent[]>();
+  async exchangeEvents(exchangeId: string): Promise<LedgerEvent[]> {
+    if (this.failure) throw this.failure;
+    return this.events.get(exchangeId) ?? [];
   }
   async health(): Promise<ComponentHealth> {
     return this.healthy;

@@ -35,6 +35,7 @@ const OPERATIONS = [
   'post /v1/exchanges',
   'get /v1/exchanges/{id}',
   'get /v1/exchanges/{id}/openlineage',
+  'get /v1/exchanges/{id}/verification',
   'post /v1/exchanges/{id}/revocations',
   'post /v1/exchanges/{id}/disputes',
   'post /v1/exchanges/{id}/review',
@@ -47,6 +48,7 @@ const OPERATIONS = [
   'get /v1/directory',
   'post /v1/peer/prevroot-updates',
   'get /v1/peer/nodes/{nodeId}/lineage',
+  'get /v1/peer/exchanges/{id}/record',
 ];
 
 function resolve(doc: Json, ref: string): Json {
