@@ -71,7 +71,7 @@ export function parseDirectory(raw: unknown, self: { instanceId: string; publicU
   if (!own) issues.push(`no entry for this instance (${self.instanceId})`);
   else {
     if (own.url !== self.publicUrl.replace(/\/+$/, '')) issues.push(`${self.instanceId}'s url is ${own.url}, but DVCT_PUBLIC_URL is ${self.publicUrl}`);
-    // The API holds no signer key (it only checks signatures), so only the worker can check this.
+    // Only a process holding the signer key can check this: the worker, and the API when a directory makes it load the key.
     if (self.signerAddress !== undefined && own.signerAddress.toLowerCase() !== self.signerAddress.toLowerCase()) {
       issues.push(`${self.instanceId}'s signerAddress is ${own.signerAddress}, but the chain signer is ${self.signerAddress}`);
     }
