@@ -6,6 +6,7 @@ import type { incidentActivities } from './incidents';
 import type { nodeActivities } from './nodes';
 import type { notificationActivities } from './notifications';
 import type { outcomeActivities } from './outcome';
+import type { peerActivities } from './peers';
 import type { pointActivities } from './points';
 
 /**
@@ -19,7 +20,8 @@ type Composed = ReturnType<typeof contractActivities> &
   ReturnType<typeof pointActivities> &
   ReturnType<typeof notificationActivities> &
   ReturnType<typeof outcomeActivities> &
-  ReturnType<typeof incidentActivities>;
+  ReturnType<typeof incidentActivities> &
+  ReturnType<typeof peerActivities>;
 
 type Entry = Pick<NewAuditEntry, 'action' | 'object' | 'before' | 'after' | 'txHash'>;
 type Describers = {
@@ -31,6 +33,8 @@ const txOf = (hashes: readonly string[]) => hashes[0] ?? null;
 export const AUDITED_ACTIVITIES: Describers = {
   createNodes: (a, r) => ({ action: 'lineage.create-nodes', object: `exchange:${a.exchangeId}`, after: r }),
   applyPrevRootUpdate: (a, r) => ({ action: 'lineage.prevroot-update', object: `node:${r.parentNodeId}`, after: { exchangeId: a.exchangeId, childNodeId: a.childNodeId, action: r.action, depth: a.depth } }),
+  acceptPeerUpdate: (a, r) => ({ action: 'lineage.prevroot-update', object: `node:${r.parentNodeId}`, after: { exchangeId: a.exchangeId, childNodeId: a.child.nodeId, action: r.action, depth: a.depth, from: a.origin, requestId: a.requestId } }),
+  sendPrevRootUpdate: (a, r) => ({ action: 'lineage.peer-update-sent', object: `node:${a.parentNodeId}`, after: { exchangeId: a.exchangeId, childNodeId: a.childNodeId, depth: a.depth, ...r } }),
   allocatePoints: (a, r) => ({
     action: 'allocation.allocate',
     object: `exchange:${a.subjectId}`,

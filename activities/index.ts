@@ -9,6 +9,7 @@ import { nodeActivities } from './nodes';
 import { notificationActivities } from './notifications';
 import { openLineageActivities } from './openlineage';
 import { outcomeActivities } from './outcome';
+import { peerActivities } from './peers';
 import { pointActivities } from './points';
 import { qualityActivities } from './quality';
 
@@ -29,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
         ...reconciliationActivities(deps),
         ...auditAnchorActivities(deps),
         ...openLineageActivities(deps),
+        ...peerActivities(deps),
       },
       deps.store,
     ),

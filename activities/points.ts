@@ -3,6 +3,7 @@ import type { DistributionBasis } from '../db/records';
 import { findDiscrepancies } from '../domain/correction';
 import { DvctError } from '../domain/errors';
 import { INCIDENT_ROUND_INITIAL } from '../domain/incidents';
+import { nodeContent } from '../domain/node-content';
 import type { AllocationLine, Distribution, Units } from '../domain/types';
 import { chainSubjectOf } from '../domain/workflow-ids';
 import { hashRecord } from '../lib/record-hash';
@@ -193,18 +194,4 @@ export function pointActivities({ store, ledger }: ActivityDeps) {
 
 function keyText(key: { payer: Address; recipient: Address }): string {
   return `${key.payer.toLowerCase()}>${key.recipient.toLowerCase()}`;
-}
-
-/** The parts of a node that never change after creation: what its anchored hash covers. */
-function nodeContent(node: { nodeId: string; dataId: string; kind: string; ownerId: string | null; dvctId: string | null; usecaseContractId: string | null; dataProviderId: string | null; dataConsumerId: string | null }) {
-  return {
-    nodeId: node.nodeId,
-    dataId: node.dataId,
-    kind: node.kind,
-    ownerId: node.ownerId,
-    dvctId: node.dvctId,
-    usecaseContractId: node.usecaseContractId,
-    dataProviderId: node.dataProviderId,
-    dataConsumerId: node.dataConsumerId,
-  };
 }

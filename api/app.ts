@@ -1,6 +1,8 @@
 import { requestId } from 'hono/request-id';
 import { auditTrail } from './audit-trail';
+import { loadDirectory } from '../config/directory';
 import { authenticate } from './auth';
+import { authenticatePeer } from './peer-auth';
 import { createRouter, type ApiDeps, type ApiRouter } from './context';
 import { mountDocs } from './docs';
 import { createErrorHandler, notFound } from './errors';
@@ -8,10 +10,11 @@ import { limitBody, requireJsonBody } from './json-body';
 import { allowedMethodsOf, methodNotAllowed, type AllowedMethods } from './method-not-allowed';
 import { mountPages } from './pages';
 import { rateLimit } from './rate-limit';
-import { BEARER_AUTH } from './openapi';
+import { BEARER_AUTH, PEER_SIGNATURE } from './openapi';
 import { requestLog } from './request-log';
 import { auditRoutes } from './routes/audit';
 import { contractRoutes } from './routes/contracts';
+import { directoryRoutes } from './routes/directory';
 import { disputeRoutes } from './routes/disputes';
 import { exchangeRoutes } from './routes/exchanges';
 import { grantRoutes } from './routes/grants';
@@ -22,6 +25,10 @@ import { meRoutes } from './routes/me';
 import { nodeRoutes } from './routes/nodes';
 import { openLineageRoutes } from './routes/openlineage';
 import { participantRoutes } from './routes/participants';
+import { peerRoutes } from './routes/peer';
+import { peerExchangeRoutes } from './routes/peer-exchanges';
+import { peerLineageRoutes } from './routes/peer-lineage';
+import { verificationRoutes } from './routes/verification';
 import { reportRoutes } from './routes/reports';
 import { reviewRoutes } from './routes/reviews';
 import { revocationRoutes } from './routes/revocations';
@@ -30,20 +37,24 @@ import { validationRuleRoutes } from './routes/validation-rules';
 
 /**
  * The HTTP API. The whole request pipeline is composed here, in order:
- *   request id → access log → 405 for a method the path does not take → (/v1 only) API key → rate limit → body limit → JSON body → audit trail
+ *   request id → access log → 405 for a method the path does not take → (/v1 only) API key, or for /v1/peer/* a peer
+ *   instance's signature → rate limit → body limit → JSON body → audit trail
  *   → route (zod validation → authorization → handler)
  * and every failure on the way is answered by the one problem+json error handler.
  */
-export function createApp(deps: ApiDeps): ApiRouter {
-  const { config, store, log } = deps;
+export function createApp(given: ApiDeps): ApiRouter {
+  const deps = { ...given, directory: given.directory ?? loadDirectory(given.config, undefined) };
+  const { config, store, log, directory } = deps;
   const app = createRouter();
+  const byKey = authenticate(config, store);
+  const byPeer = authenticatePeer(directory);
 
   app.use(requestId({ headerName: 'x-request-id' }));
   app.use(requestLog(log));
   // The route table is complete once every route below is added; the middleware reads it then.
   let allowed: AllowedMethods = () => null;
   app.use(methodNotAllowed(() => allowed));
-  app.use('/v1/*', authenticate(config, store));
+  app.use('/v1/*', (c, next) => (c.req.path.startsWith('/v1/peer/') ? byPeer(c, next) : byKey(c, next)));
   app.use('/v1/*', rateLimit(config.rateLimit));
   app.use('/v1/*', limitBody);
   app.use('/v1/*', requireJsonBody);
@@ -66,11 +77,22 @@ export function createApp(deps: ApiDeps): ApiRouter {
   app.route('/', nodeRoutes(deps));
   app.route('/', auditRoutes(deps));
   app.route('/', openLineageRoutes(deps));
+  app.route('/', directoryRoutes(deps));
+  app.route('/', peerRoutes(deps));
+  app.route('/', peerLineageRoutes(deps));
+  app.route('/', peerExchangeRoutes(deps));
+  app.route('/', verificationRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER_AUTH, {
     type: 'http',
     scheme: 'bearer',
     description: 'An API key `dvct_<keyId>_<secret>` (participants) or the operator key.',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', PEER_SIGNATURE, {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-dvct-signature',
+    description: 'Instance to instance: the sending DVCT instance\'s signer over the request, with `x-dvct-instance` and `x-dvct-timestamp` (README, *Several instances*).',
   });
   // Built on first request (the routes are fixed by then) and kept: the document never changes.
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;

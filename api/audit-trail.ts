@@ -20,10 +20,11 @@ export function auditTrail(store: Store, log: Logger): MiddlewareHandler<AppEnv>
   return async (c, next) => {
     await next();
     if (!STATE_CHANGING.has(c.req.method) || c.res.status >= 300) return;
-    const principal = c.get('principal');
+    const peer = c.get('peer');
+    const actor = peer ? `instance:${peer}` : actorOf(c.get('principal'));
     const action = c.get('audit') ?? { action: `${c.req.method} ${c.req.path}`, object: c.req.path };
     try {
-      await store.appendAudit({ actor: actorOf(principal), keyId: c.get('keyId'), requestId: c.get('requestId'), ...action });
+      await store.appendAudit({ actor, keyId: c.get('keyId'), requestId: c.get('requestId'), ...action });
     } catch (err) {
       // The change is made and answered; the trail missing it is an operator's alarm, not the client's error.
       log.error({ requestId: c.get('requestId'), action: action.action, object: action.object, err }, 'audit entry not recorded');

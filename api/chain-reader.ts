@@ -1,5 +1,7 @@
 import { createPublicClient, erc20Abi, http, isAddress, type Address, type Hex } from 'viem';
 import { readDeployment } from '../chain/deployment';
+import { getExchangeEvents, type LedgerEvent, type LedgerEventSource } from '../chain/events';
+import { chainKey } from '../chain/ids';
 import { abi as ledgerAbi } from '../contracts/artifacts/PointsLedger';
 import type { Config } from '../config/config';
 import { DvctError } from '../domain/errors';
@@ -20,6 +22,8 @@ export interface ChainReader {
   walletBalance(address: string): Promise<bigint>;
   /** The audit trail's newest head written on the ledger (seq 0: none yet). */
   auditAnchor(): Promise<{ seq: number; head: string }>;
+  /** Everything the ledger recorded about one exchange (its chain subject id), in chain order. */
+  exchangeEvents(exchangeId: string): Promise<LedgerEvent[]>;
   health(): Promise<ComponentHealth>;
 }
 
@@ -35,7 +39,7 @@ export type ChainReaderOptions = Pick<Config['chain'], 'rpcUrl' | 'tokenAddress'
 export function createChainReader(chain: ChainReaderOptions): ChainReader {
   const client = createPublicClient({ transport: http(chain.rpcUrl, { timeout: RPC_TIMEOUT_MS, retryCount: 1 }) });
   const given = (address: string | undefined): Address | null => (address && isAddress(address) ? address : null);
-  const known: { token: Address | null; ledger: Address | null } = { token: given(chain.tokenAddress), ledger: given(chain.ledgerAddress) };
+  const known: { token: Address | null; ledger: Address | null; fromBlock: bigint } = { token: given(chain.tokenAddress), ledger: given(chain.ledgerAddress), fromBlock: 0n };
 
   async function contractAddress(which: 'token' | 'ledger'): Promise<Address> {
     const address = known[which];
@@ -43,7 +47,7 @@ export function createChainReader(chain: ChainReaderOptions): ChainReader {
     if (!chain.deploymentFile) throw new DvctError('DEPENDENCY_UNAVAILABLE', `No ${which} address: set ${which.toUpperCase()}_ADDRESS or deploy the contracts.`);
     try {
       const deployed = readDeployment({ tokenAddress: undefined, ledgerAddress: undefined, deploymentFile: chain.deploymentFile });
-      Object.assign(known, { token: known.token ?? deployed.token, ledger: known.ledger ?? deployed.ledger });
+      Object.assign(known, { token: known.token ?? deployed.token, ledger: known.ledger ?? deployed.ledger, fromBlock: BigInt(deployed.blockNumber) });
     } catch (err) {
       throw new DvctError('DEPENDENCY_UNAVAILABLE', message(err));
     }
@@ -71,6 +75,15 @@ export function createChainReader(chain: ChainReaderOptions): ChainReader {
         return { seq: Number(seq), head: head.slice(2) };
       } catch (err) {
         throw new DvctError('DEPENDENCY_UNAVAILABLE', `The chain at ${chain.rpcUrl} did not answer the audit anchor: ${message(err)}`);
+      }
+    },
+
+    async exchangeEvents(exchangeId) {
+      const ledger = await contractAddress('ledger');
+      try {
+        return await getExchangeEvents({ publicClient: client as unknown as LedgerEventSource['publicClient'], ledger, fromBlock: known.fromBlock }, chainKey(exchangeId));
+      } catch (err) {
+        throw new DvctError('DEPENDENCY_UNAVAILABLE', `The chain at ${chain.rpcUrl} did not answer the events of ${exchangeId}: ${message(err)}`);
       }
     },
 

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { AllocationRecord, ExchangeRecord } from '../db/records';
+import type { PeerUpdateRecord } from '../db/store';
 import { unitsToPoints } from '../domain/amounts';
 import { INCIDENT_STATUSES } from '../domain/incidents';
 import type { Distribution, ExchangeStatus } from '../domain/types';
@@ -9,7 +10,7 @@ import type { Action, AuthzObject } from '../domain/authority';
 import { actorOf } from './auth';
 import { authorize, exchangeObject, notFound } from './authorize';
 import { lineageScopeOf } from './lineage-scope';
-import type { ApiDeps, AppEnv } from './context';
+import type { ApiDeps, AppEnv, FederatedApiDeps } from './context';
 import { amountOf, incidentUrl, nodeUrlFor, nodeViewSchema, notificationSchema, notificationView, pointsField, reportViewSchema, unitsField } from './views';
 
 /**
@@ -64,6 +65,32 @@ const detectionSchema = z
   })
   .openapi('Detection');
 
+const peerUpdateSchema = z.object({
+  requestId: z.string(),
+  peerInstanceId: z.string(),
+  parentNodeId: z.string(),
+  childNodeId: z.string(),
+  depth: z.number().int(),
+  attempts: z.number().int(),
+  lastError: z.string().nullable(),
+  peerWorkflowId: z.string().nullable().openapi({ description: 'The peer\'s run for the update, once accepted' }),
+  updatedAt: z.string(),
+});
+
+function peerUpdateView(u: PeerUpdateRecord): z.infer<typeof peerUpdateSchema> {
+  return {
+    requestId: u.requestId,
+    peerInstanceId: u.peerInstanceId,
+    parentNodeId: u.parentNodeId,
+    childNodeId: u.childNodeId,
+    depth: u.depth,
+    attempts: u.attempts,
+    lastError: u.lastError,
+    peerWorkflowId: u.peerWorkflowId,
+    updatedAt: u.updatedAt.toISOString(),
+  };
+}
+
 export const exchangeViewSchema = z
   .object({
     exchangeId: z.string(),
@@ -84,6 +111,12 @@ export const exchangeViewSchema = z
     incidents: z
       .array(z.object({ id: z.string(), status: z.enum(INCIDENT_STATUSES), url: z.string() }))
       .openapi({ description: `What went wrong with the distribution and was done about it, newest first (at most ${INCIDENTS_SHOWN}); follow url for the timeline` }),
+    propagation: z
+      .object({ pending: z.array(peerUpdateSchema), delivered: z.array(peerUpdateSchema) })
+      .openapi({
+        description:
+          'prevRoot updates handed to peer instances (the homes of ancestors served elsewhere): pending ones are retried until the peer accepts them; both empty with a single instance',
+      }),
     live: z.boolean().openapi({ description: 'True when stage, distribution, detection and error come from the running workflow itself' }),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -152,17 +185,18 @@ async function liveProgress(exchange: ExchangeRecord, deps: ApiDeps): Promise<Ex
 }
 
 /** The exchange as the caller may see it (GET /v1/exchanges/{id}). */
-export async function exchangeView(c: Context<AppEnv>, id: string, deps: ApiDeps): Promise<ExchangeView> {
+export async function exchangeView(c: Context<AppEnv>, id: string, deps: FederatedApiDeps): Promise<ExchangeView> {
   const { store, workflows, config } = deps;
   const { exchange, allocations } = await authorizedExchange(c, 'exchanges:read', id, deps);
   const principal = c.get('principal');
 
-  const [progress, notifications, incidents] = await Promise.all([
+  const [progress, notifications, incidents, peerUpdates] = await Promise.all([
     liveProgress(exchange, deps),
     store.listNotifications({ subjectId: id }),
     store.listIncidents({ exchangeId: id }, { limit: INCIDENTS_SHOWN }),
+    store.peerUpdatesOf(id),
   ]);
-  const nodeUrl = nodeUrlFor(config.api.publicUrl);
+  const nodeUrl = nodeUrlFor(deps.directory);
   const consumedNodeId = exchange.consumedNodeId ?? progress?.nodes?.consumedNodeId ?? null;
   const outputNodeId = exchange.outputNodeId ?? progress?.nodes?.outputNodeId ?? null;
   // The exchange's nodes as the caller may see them: links and metadata of other exchanges only where those are visible too.
@@ -193,6 +227,10 @@ export async function exchangeView(c: Context<AppEnv>, id: string, deps: ApiDeps
     error: progress?.error ?? exchange.error,
     notifications: notifications.filter((n) => viewer === null || n.participantId === viewer).map(notificationView),
     incidents: incidents.map((i) => ({ id: i.id, status: i.status, url: incidentUrl(i.id) })),
+    propagation: {
+      pending: peerUpdates.filter((u) => u.status === 'pending').map(peerUpdateView),
+      delivered: peerUpdates.filter((u) => u.status === 'delivered').map(peerUpdateView),
+    },
     live: progress !== null,
     createdAt: exchange.createdAt.toISOString(),
     updatedAt: exchange.updatedAt.toISOString(),

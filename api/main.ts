@@ -1,8 +1,11 @@
 import { serve } from '@hono/node-server';
 import { loadConfig } from '../config/config';
+import { loadDirectory } from '../config/directory';
 import { openOrm } from '../db/orm';
 import { createStore, type Store } from '../db/store';
 import { createLogger } from '../lib/logger';
+import { createPeerClient } from '../lib/peer-client';
+import { loadPeerSigner } from './peer-signer';
 import { createApp } from './app';
 import { ensureOperatorKey, OPERATOR_KEY_SETTING } from './auth';
 import { createChainReader } from './chain-reader';
@@ -28,6 +31,11 @@ async function assertSchema(store: Store, database: string): Promise<void> {
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger('api', config.logLevel);
+  const signer = loadPeerSigner(config, log);
+  // Checked before anything starts: a directory that does not list this instance as it is (its
+  // signer too, when the API holds the key) stops here.
+  const directory = loadDirectory(config, signer?.address);
+  const peers = signer ? createPeerClient({ directory, account: signer, timeoutMs: config.outgoingTimeoutMs }) : undefined;
 
   const orm = await openOrm(config.database);
   const store = createStore(orm);
@@ -54,7 +62,7 @@ async function main(): Promise<void> {
     log.info({ source: operatorKey.source }, 'operator key configured');
   }
 
-  const app = createApp({ config, store, workflows, chain, log });
+  const app = createApp({ config, store, workflows, chain, log, directory, peers });
   const server = serve({ fetch: app.fetch, hostname: config.api.host, port: config.api.port }, (info) => {
     log.info({ address: info.address, port: info.port, docs: `${config.api.publicUrl}/docs` }, 'api listening');
   });

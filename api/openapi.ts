@@ -50,5 +50,7 @@ export function jsonBody<T extends z.ZodType>(schema: T, description: string) {
 
 export const BEARER_AUTH = 'bearerAuth';
 export const authenticated = [{ [BEARER_AUTH]: [] }];
+export const PEER_SIGNATURE = 'peerSignature';
+export const signedByPeer = [{ [PEER_SIGNATURE]: [] }];
 
 export const UNKNOWN_FIELDS_NOTE = 'Unknown fields are rejected with 400 VALIDATION_FAILED naming the field.';

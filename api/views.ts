@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { NotificationRecord } from '../db/records';
 import { unitsToPoints } from '../domain/amounts';
+import { nodeUrlAt, type Directory } from '../domain/directory';
 import { incentiveTermSchema } from '../domain/schemas';
 import type { Units } from '../domain/types';
 
@@ -59,8 +60,10 @@ export function incidentUrl(incidentId: string): string {
   return `/v1/incidents/${encodeURIComponent(incidentId)}`;
 }
 
-export function nodeUrlFor(publicUrl: string): (nodeId: string) => string {
-  return (nodeId) => `${publicUrl}/v1/nodes/${encodeURIComponent(nodeId)}`;
+/** A node's `@nodeUrl`: on its home instance (from the directory) when it is homed on a peer, else here. */
+export function nodeUrlFor(directory: Directory): (nodeId: string, homeInstanceId: string | null) => string {
+  const here = directory.instance(directory.self)!.url;
+  return (nodeId, homeInstanceId) => nodeUrlAt((homeInstanceId !== null && directory.instance(homeInstanceId)?.url) || here, nodeId);
 }
 
 /** A message to one participant, as its feed and an exchange show it, with its webhook delivery. */

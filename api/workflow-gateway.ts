@@ -8,6 +8,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, type SearchAttributePair } from '@temporalio/common';
 import { DvctError } from '../domain/errors';
+import { peerPrevRootWorkflowId, type PeerPrevRootUpdate } from '../domain/peer-update';
 import type { Decided, IncidentSource } from '../domain/incidents';
 import { DvctContractId, DvctParticipants, DvctReviewStatus, DvctStage } from '../domain/search-attributes';
 import { canonicalJson } from '../lib/record-hash';
@@ -16,6 +17,7 @@ import {
   EXCHANGE_WORKFLOW,
   INCIDENT_WORKFLOW,
   ONBOARDING_WORKFLOW,
+  PREVROOT_WORKFLOW,
   REVOCATION_WORKFLOW,
   SETTLEMENT_WORKFLOW,
   progressQuery,
@@ -25,10 +27,12 @@ import {
   type ExchangeWorkflowInput,
   type IncidentWorkflowInput,
   type OnboardingWorkflowInput,
+  type PrevRootInput,
   type ReviewInput,
   type RevocationWorkflowInput,
   type SettlementWorkflowInput,
 } from '../workflows/definitions';
+
 
 /**
  * The API's only door to Temporal: start runs under business-key workflow ids, ask running ones
@@ -46,6 +50,8 @@ export interface WorkflowGateway {
   startSettlement(input: SettlementWorkflowInput, meta: { participants: string[] }): Promise<StartedRun>;
   startOnboarding(input: OnboardingWorkflowInput): Promise<StartedRun>;
   startRevocation(input: RevocationWorkflowInput, meta: { contractId: string }): Promise<StartedRun>;
+  /** The run a peer's prevRoot update starts here, `peer-prevroot-<requestId>`: the same request again is the same run. */
+  startPeerPrevRoot(input: PrevRootInput & { peer: PeerPrevRootUpdate }): Promise<StartedRun>;
   /**
    * Hands an incident (already recorded) to a run: by Signal to the exchange's run while it is
    * open — it handles the incident as its child `incident-<incidentId>` before it releases — else
@@ -183,6 +189,18 @@ export async function connectWorkflowGateway(opts: GatewayOptions): Promise<Work
         [{ key: DvctParticipants, value: [input.participantId] }],
         `Onboarding of ${input.participantId}: initial points`,
         `**Onboarding** of \`${input.participantId}\`: mint the initial points to its wallet.`,
+      );
+    },
+
+    startPeerPrevRoot(input) {
+      const u = input.peer;
+      return start(
+        PREVROOT_WORKFLOW,
+        peerPrevRootWorkflowId(u.requestId),
+        [input],
+        [{ key: DvctStage, value: 'updating-prevroots' }, { key: DvctContractId, value: u.usecaseContractId }],
+        `prevRoot update from ${u.origin}: ${u.parent.dataId} has a new child ${u.child.dataId}`,
+        `**prevRoot update** sent by instance \`${u.origin}\` for its exchange \`${u.exchangeId}\`: node \`${u.parent.nodeId}\` (\`${u.parent.dataId}\`) ← \`${u.child.nodeId}\` (${u.child['@nodeUrl']}); request \`${u.requestId}\`.`,
       );
     },
 

@@ -21,6 +21,10 @@ const schema = z.object({
   DVCT_PUBLIC_URL: optionalString.pipe(z.url().optional()),
   /** This instance's id (the seed's dvctId of the nodes it owns). */
   DVCT_INSTANCE_ID: z.string().min(1).default('dvct-local'),
+  /** The dataspace's directory (JSON: instances, their URLs, signers and participants); unset: this instance alone. */
+  DVCT_DIRECTORY_FILE: optionalString,
+  /** Longest wait between two attempts to hand a prevRoot update to a peer instance that does not answer. */
+  PEER_RETRY_MAX_INTERVAL_SECONDS: z.coerce.number().int().positive().max(3_600).default(30),
   /** Folder for the embedded default's state: SQLite file, chain state, deployment, keys. */
   DVCT_DATA_DIR: z.string().default('.dvct'),
   DVCT_OPERATOR_KEY: optionalString.pipe(z.string().min(24, 'DVCT_OPERATOR_KEY must be at least 24 characters').optional()),
@@ -93,6 +97,8 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   instanceId: string;
   dataDir: string;
+  /** Several instances: where the directory is, and how patiently peers are retried. */
+  federation: { directoryFile: string | undefined; retryMaxIntervalSeconds: number };
   api: { host: string; port: number; publicUrl: string; operatorKey: string | undefined };
   database: { kind: 'sqlite'; path: string } | { kind: 'postgresql'; url: string };
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
@@ -135,6 +141,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     instanceId: e.DVCT_INSTANCE_ID,
     dataDir,
+    federation: { directoryFile: e.DVCT_DIRECTORY_FILE, retryMaxIntervalSeconds: e.PEER_RETRY_MAX_INTERVAL_SECONDS },
     api: {
       host: e.HOST,
       port: e.PORT,

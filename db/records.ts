@@ -127,11 +127,13 @@ export interface NodeRecord {
   dataProviderId: string | null;
   dataConsumerId: string | null;
   createdByExchangeId: string;
+  /** The instance the node is homed on when that is not this one (a reference copy); null: here. */
+  homeInstanceId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-export type NewNode = Omit<NodeRecord, 'createdAt' | 'updatedAt'>;
+export type NewNode = Omit<NodeRecord, 'createdAt' | 'updatedAt' | 'homeInstanceId'> & { homeInstanceId?: string | null };
 
 export interface LinkRecord {
   parentNodeId: string;

@@ -9,10 +9,12 @@ import { lineageStore, type LineageStore } from './store/lineage';
 import { nodeStore, type NodeStore } from './store/nodes';
 import { notificationStore, type NotificationStore } from './store/notifications';
 import { participantStore, type ParticipantStore } from './store/participants';
+import { peerUpdateStore, type PeerUpdateStore } from './store/peer-updates';
 import { reconciliationStore, type ReconciliationStore } from './store/reconciliation';
 
 export type * from './records';
 export type { IncidentFilter } from './store/incidents';
+export type { PeerUpdateRecord } from './store/peer-updates';
 
 /**
  * Every database operation of the app, on plain domain objects. Each method forks its own
@@ -29,7 +31,8 @@ export type Store = ParticipantStore &
   DistributionStore &
   NotificationStore &
   IncidentStore &
-  ReconciliationStore;
+  ReconciliationStore &
+  PeerUpdateStore;
 
 export function createStore(orm: Orm): Store {
   return {
@@ -44,5 +47,6 @@ export function createStore(orm: Orm): Store {
     ...notificationStore(orm),
     ...incidentStore(orm),
     ...reconciliationStore(orm),
+    ...peerUpdateStore(orm),
   };
 }

@@ -44,6 +44,7 @@ export const ERRORS = {
   WEBHOOK_REJECTED: { status: 502, retryable: false, title: 'The participant\'s webhook refused the delivery' },
   QUALITY_CHECK_FAILED: { status: 502, retryable: true, title: 'The data-quality check did not answer with a factor' },
   OPENLINEAGE_REJECTED: { status: 502, retryable: false, title: 'The OpenLineage endpoint refused the event' },
+  PEER_REFUSED: { status: 502, retryable: false, title: 'A peer DVCT instance refused the request as malformed' },
 
   // Detection
   DISTRIBUTION_MISMATCH: { status: 409, retryable: false, title: 'What the chain holds differs from what is due' },

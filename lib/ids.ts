@@ -73,3 +73,8 @@ export function revocationWorkflowId(revocationId: string): string {
 export function sha256Hex(value: string): string {
   return createHash('sha256').update(value).digest('hex');
 }
+
+/** One prevRoot update handed between instances: the same (exchange, parent, child) by any path is one request. */
+export function peerRequestIdFor(exchangeId: string, parentNodeId: string, childNodeId: string): string {
+  return `pr-${digest([exchangeId, parentNodeId, childNodeId])}`;
+}

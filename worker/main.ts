@@ -3,9 +3,11 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { connectLedger } from '../chain/connect';
 import { loadConfig } from '../config/config';
+import { loadDirectory } from '../config/directory';
 import { migrateToLatest, openOrm } from '../db/orm';
 import { createStore } from '../db/store';
 import { createLogger } from '../lib/logger';
+import { createPeerClient } from '../lib/peer-client';
 import { createDvctWorker } from './create-worker';
 import { ensureAuditAnchorSchedule } from './audit-anchor-schedule';
 import { ensureReconciliationSchedule } from './reconciliation-schedule';
@@ -25,7 +27,9 @@ async function main(): Promise<void> {
   // Under a database-wide lock, so a worker and an API starting together cannot race.
   await migrateToLatest(orm);
   // Refuses a deployment file recorded on another chain than CHAIN_RPC_URL's.
-  const { ledger } = await connectLedger(config, log.child({ component: 'chain' }));
+  const { ledger, clients } = await connectLedger(config, log.child({ component: 'chain' }));
+  // Refuses a directory whose entry for this instance names another URL or signer.
+  const directory = loadDirectory(config, clients.account.address);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await createDvctWorker({
     connection,
@@ -38,6 +42,7 @@ async function main(): Promise<void> {
       qualityCheckUrl: config.qualityCheckUrl,
       outgoingTimeoutMs: config.outgoingTimeoutMs,
       openLineage: config.openLineage,
+      federation: { directory, peers: createPeerClient({ directory, account: clients.account, timeoutMs: config.outgoingTimeoutMs }) },
       log,
     }),
   });
@@ -47,7 +52,7 @@ async function main(): Promise<void> {
       ensureAuditAnchorSchedule(client, { taskQueue: config.temporal.taskQueue, intervalSeconds: config.audit.anchorIntervalSeconds }),
     ]),
   );
-  log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, temporal: config.temporal.address, schedules }, 'worker started');
+  log.info({ instanceId: config.instanceId, peers: directory.entries.length - 1, taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, temporal: config.temporal.address, schedules }, 'worker started');
   try {
     await worker.run(); // resolves after a shutdown signal, once in-flight tasks are done
   } finally {

@@ -44,6 +44,7 @@ export const act = {
   verifyPool: database.verifyPool,
   createNodes: database.createNodes,
   applyPrevRootUpdate: database.applyPrevRootUpdate,
+  acceptPeerUpdate: database.acceptPeerUpdate,
   loadUpstreamLineage: database.loadUpstreamLineage,
   markExchangeOutcome: database.markExchangeOutcome,
   notifyParticipants: database.notifyParticipants,

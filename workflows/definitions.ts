@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ErrorCode } from '../domain/errors';
 import type { Decided, Finding, IncidentSource, IncidentStatus, ReviewDecision } from '../domain/incidents';
+import type { PeerPrevRootUpdate } from '../domain/peer-update';
 import type { Distribution, ExchangeReport, ExchangeStage, Units } from '../domain/types';
 
 /**
@@ -24,6 +25,38 @@ export interface ExchangeWorkflowInput {
   submittedAt: string;
   /** Bound on the prevRoot loop's depth (config PREVROOT_MAX_DEPTH). */
   prevRootMaxDepth: number;
+  /**
+   * Several instances (a directory with peers): the consumed data's home learns of the output
+   * even when the report names no parents. Absent in runs started before federation.
+   */
+  federation?: { peerRetryMaxIntervalSeconds: number };
+}
+
+/** The prevRoot run's input: an exchange's own loop, or (with `peer`) a peer's update arriving here. */
+export interface PrevRootInput {
+  exchangeId: string;
+  childNodeId: string;
+  prevDataIds: string[];
+  maxDepth: number;
+  /** Several instances: the exchange's output, so the consumed node's home (when a peer) learns of it first. */
+  outputNodeId?: string;
+  /** Set when a peer's request started this run: the update to apply before climbing. */
+  peer?: PeerPrevRootUpdate;
+  /** Longest back-off between attempts to reach a peer (PEER_RETRY_MAX_INTERVAL_SECONDS). */
+  peerRetryMaxIntervalSeconds?: number;
+  /** Set only by continue-as-new. */
+  carry?: { frontier: PendingHop[]; visited: string[]; hops: number; truncated: boolean };
+}
+
+/** One step of the prevRoot loop still to take. */
+export interface PendingHop {
+  childNodeId: string;
+  /** Level 1 names parents by the reported prevDataId; above that they are known nodes. */
+  parentDataId?: string;
+  parentNodeId?: string;
+  depth: number;
+  /** Hand this hop to the parent's home instance instead of applying it here. */
+  remote?: { prevDataIds: string[] };
 }
 
 export interface SettlementWorkflowInput {

@@ -55,12 +55,24 @@ export async function exchangeWorkflow(input: ExchangeWorkflowInput): Promise<Ex
     );
     run.progress.nodes = nodes;
 
-    // 3. prevRoot update loop — a child run, so a long ancestry cannot bloat this history.
-    if (report.prevDataIds.length > 0) {
+    // 3. prevRoot update loop — a child run, so a long ancestry cannot bloat this history. With
+    // several instances the consumed data's home (maybe a peer) hears of the output as well; the
+    // run waits until every peer concerned has accepted its update, so "allocated" always means
+    // "every ancestor's home knows" (a peer that is down delays the points, never loses the update).
+    const federation = input.federation;
+    if (report.prevDataIds.length > 0 || federation) {
       run.enter('updating-prevroots', `Telling the ancestors of \`${nodes.consumedNodeId}\` about their new descendant (${report.prevDataIds.length} parent(s)).`);
       const prevRoot: PrevRootResult = await executeChild(PREVROOT_WORKFLOW, {
         workflowId: `prevroot-${exchangeId}`,
-        args: [{ exchangeId, childNodeId: nodes.consumedNodeId, prevDataIds: report.prevDataIds, maxDepth: input.prevRootMaxDepth }],
+        args: [
+          {
+            exchangeId,
+            childNodeId: nodes.consumedNodeId,
+            prevDataIds: report.prevDataIds,
+            maxDepth: input.prevRootMaxDepth,
+            ...(federation ? { outputNodeId: nodes.outputNodeId, peerRetryMaxIntervalSeconds: federation.peerRetryMaxIntervalSeconds } : {}),
+          },
+        ],
         staticSummary: `prevRoot updates for exchange ${exchangeId}`,
       });
       run.progress.prevRootHops = prevRoot.hops;

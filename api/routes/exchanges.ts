@@ -5,7 +5,7 @@ import { exchangeIdFor, exchangeWorkflowId, sha256Hex } from '../../lib/ids';
 import { canonicalJson } from '../../lib/record-hash';
 import { recordAction } from '../audit-trail';
 import { authorize, newExchangeObject } from '../authorize';
-import { createRouter, type ApiDeps, type ApiRouter } from '../context';
+import { createRouter, type ApiRouter, type FederatedApiDeps } from '../context';
 import { exchangeIdParams, exchangeView, exchangeViewSchema } from '../exchange-view';
 import { BODY_PROBLEMS, UNKNOWN_FIELDS_NOTE, authenticated, json, jsonBody, problems } from '../openapi';
 import { startRun } from '../start-run';
@@ -63,8 +63,8 @@ function requestHashOf(report: ExchangeReport): string {
   return sha256Hex(canonicalJson({ ...report, prevDataIds: [...report.prevDataIds].sort() }));
 }
 
-export function exchangeRoutes(deps: ApiDeps): ApiRouter {
-  const { store, workflows, config } = deps;
+export function exchangeRoutes(deps: FederatedApiDeps): ApiRouter {
+  const { store, workflows, config, directory } = deps;
   const app = createRouter();
 
   app.openapi(reportRoute, async (c) => {
@@ -92,7 +92,13 @@ export function exchangeRoutes(deps: ApiDeps): ApiRouter {
     const stored = exchange.report ?? report;
     const run = await startRun(`the run of exchange ${exchangeId}`, () =>
       workflows.startExchange(
-        { exchangeId, report: stored, submittedAt: exchange.createdAt.toISOString(), prevRootMaxDepth: config.prevRootMaxDepth },
+        {
+          exchangeId,
+          report: stored,
+          submittedAt: exchange.createdAt.toISOString(),
+          prevRootMaxDepth: config.prevRootMaxDepth,
+          ...(directory.entries.length > 1 ? { federation: { peerRetryMaxIntervalSeconds: config.federation.retryMaxIntervalSeconds } } : {}),
+        },
         { contractId: stored.usecaseContractId, participants: [...new Set([stored.dataProviderId, stored.dataConsumerId])] },
       ),
     );

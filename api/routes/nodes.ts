@@ -1,14 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { Lineage, LineageDirection, NodeRecord } from '../../db/records';
+import type { LineageDirection, NodeRecord } from '../../db/records';
 import type { Store } from '../../db/store';
-import { unitsToPoints } from '../../domain/amounts';
-import type { Units } from '../../domain/types';
+import { combineWalks, walkAcrossInstances } from '../../domain/lineage-federation';
 import { authorize, notFound } from '../authorize';
-import { createRouter, type ApiDeps, type ApiRouter, type AppEnv } from '../context';
+import { createRouter, type ApiRouter, type AppEnv, type FederatedApiDeps } from '../context';
 import { lineageScopeOf, type LineageScope } from '../lineage-scope';
+import { askPeerForLineage, lineageEdgeSchema, lineageNodeSchema, localWalk } from '../lineage-walk';
 import { authenticated, json, problems } from '../openapi';
-import { nodeUrlFor, nodeViewSchema, pointsField, unitsField } from '../views';
+import { nodeUrlFor, nodeViewSchema } from '../views';
 
 /** The design document: backward tracking goes "up to three levels"; forward tracking is unbounded. */
 export const DEFAULT_BACKWARD_DEPTH = 3;
@@ -32,6 +32,13 @@ const lineageQuery = z.object({
     .openapi({ description: 'Levels to walk in each direction asked for, 1–100' }),
 });
 
+const unreachableSchema = z.object({
+  nodeId: z.string(),
+  instanceId: z.string().openapi({ description: 'The instance the node is homed on' }),
+  '@nodeUrl': z.string(),
+  reason: z.string().openapi({ description: 'Why its home could not be asked: down, timed out, refused, or this instance cannot sign' }),
+});
+
 const lineageSchema = z
   .object({
     nodeId: z.string(),
@@ -39,31 +46,11 @@ const lineageSchema = z
     depth: z
       .object({ backward: z.number().int().nullable().optional(), forward: z.number().int().nullable().optional() })
       .openapi({ description: 'The depth walked per direction; null = unbounded' }),
-    nodes: z.array(
-      z.object({
-        nodeId: z.string(),
-        dataId: z.string(),
-        kind: z.enum(['raw-data', 'chain-data', 'final-data']),
-        ownerId: z.string().nullable(),
-        placeholder: z.boolean().openapi({ description: 'Known only as some report\'s prevDataId; nobody has described it yet' }),
-        '@nodeUrl': z.string(),
-      }),
-    ),
-    edges: z.array(
-      z.object({
-        from: z.string().openapi({ description: 'The parent node' }),
-        to: z.string().openapi({ description: 'The child node' }),
-        exchangeId: z.string(),
-        contractId: z.string(),
-        usecaseContractId: z.string(),
-        points: pointsField.nullable().openapi({
-          description:
-            "Points the link's exchange allocated (not revoked), on the exchange's consumed → output link; null on a link it added for a prevDataId",
-        }),
-        pointsUnits: unitsField.nullable(),
-      }),
-    ),
+    nodes: z.array(lineageNodeSchema),
+    edges: z.array(lineageEdgeSchema),
     truncated: z.boolean().openapi({ description: 'True when the depth or the node limit left part of the graph out' }),
+    partial: z.boolean().openapi({ description: 'True when the home of some node reached could not be asked for the rest (see unreachable)' }),
+    unreachable: z.array(unreachableSchema).openapi({ description: 'Nodes homed on a peer instance whose lineage beyond them is missing, and why' }),
   })
   .openapi('Lineage');
 
@@ -83,7 +70,7 @@ const lineageRoute = createRoute({
   path: '/v1/nodes/{nodeId}/lineage',
   tags: ['nodes'],
   summary: 'Back and forward chain tracking from a node',
-  description: `${LINEAGE_VISIBILITY} The walk follows visible links only.`,
+  description: `${LINEAGE_VISIBILITY} The walk follows visible links only. Where it reaches a node homed on a peer instance, that instance is asked (signed) for the rest of the walk from there; a peer that cannot be asked leaves the answer partial (\`partial\`, \`unreachable\`), never an error.`,
   security: authenticated,
   request: { params: nodeParams, query: lineageQuery },
   responses: { 200: json(lineageSchema, 'The nodes and links reached'), ...problems(400, 404) },
@@ -91,34 +78,12 @@ const lineageRoute = createRoute({
 
 type Depths = { backward?: number | null; forward?: number | null };
 
-function pointsView(units: Units | null): { points: string | null; pointsUnits: Units | null } {
-  return units === null ? { points: null, pointsUnits: null } : { points: unitsToPoints(units), pointsUnits: units };
-}
-
 function depthsFor(direction: LineageDirection, depth: number | undefined): Depths {
   const backward = depth ?? DEFAULT_BACKWARD_DEPTH;
   const forward = depth ?? null;
   if (direction === 'backward') return { backward };
   if (direction === 'forward') return { forward };
   return { backward, forward };
-}
-
-/** The walks asked for, merged: the two directions can have different depths, so each is its own walk. */
-async function walk(store: Store, nodeId: string, depths: Depths): Promise<Lineage> {
-  const walks = await Promise.all([
-    depths.backward !== undefined ? store.lineage(nodeId, { direction: 'backward', depth: depths.backward }) : null,
-    depths.forward !== undefined ? store.lineage(nodeId, { direction: 'forward', depth: depths.forward }) : null,
-  ]);
-  const nodes = new Map<string, Lineage['nodes'][number]>();
-  const edges = new Map<string, Lineage['edges'][number]>();
-  let truncated = false;
-  for (const w of walks) {
-    if (!w) continue;
-    for (const n of w.nodes) nodes.set(n.nodeId, n);
-    for (const e of w.edges) edges.set(`${e.parentNodeId}\n${e.childNodeId}`, e);
-    truncated ||= w.truncated;
-  }
-  return { nodes: [...nodes.values()], edges: [...edges.values()], truncated };
 }
 
 /** The node when the caller may read its lineage (404 when it does not exist or is outside the caller's scope), with the caller's scope. */
@@ -130,9 +95,9 @@ async function authorizedNode(c: Context<AppEnv>, store: Store, nodeId: string):
   return { node, scope };
 }
 
-export function nodeRoutes({ store, config }: ApiDeps): ApiRouter {
+export function nodeRoutes({ store, directory, peers }: FederatedApiDeps): ApiRouter {
   const app = createRouter();
-  const nodeUrl = nodeUrlFor(config.api.publicUrl);
+  const nodeUrl = nodeUrlFor(directory);
 
   app.openapi(nodeRoute, async (c) => {
     const { nodeId } = c.req.valid('param');
@@ -147,35 +112,26 @@ export function nodeRoutes({ store, config }: ApiDeps): ApiRouter {
     const { direction, depth } = c.req.valid('query');
     const { scope } = await authorizedNode(c, store, nodeId);
     const depths = depthsFor(direction, depth);
-    const lineage = scope.restrict(await walk(store, nodeId, depths), nodeId);
-    const exchanges = await store.exchangePoints(lineage.edges.map((e) => e.exchangeId));
-    // An exchange's points belong to the use it reports: the link into its output node.
-    const pointsOf = (e: Lineage['edges'][number]) => {
-      const exchange = exchanges.get(e.exchangeId);
-      return exchange && exchange.outputNodeId === e.childNodeId ? exchange.units : null;
-    };
+    // Each direction walks here, then asks the home of every node homed elsewhere for the rest.
+    const walks = await Promise.all(
+      (['backward', 'forward'] as const)
+        .filter((d) => depths[d] !== undefined)
+        .map(async (d) => {
+          const local = await localWalk({ store, directory }, nodeId, d, depths[d]!, (w) => scope.restrict(w, nodeId));
+          return walkAcrossInstances(local, { self: directory.self, startId: nodeId, direction: d, depth: depths[d]! }, (call) => askPeerForLineage(peers, d, call));
+        }),
+    );
+    const { graph, unreachable } = combineWalks(walks);
     return c.json(
       {
         nodeId,
         direction,
         depth: depths,
-        nodes: lineage.nodes.map((n) => ({
-          nodeId: n.nodeId,
-          dataId: n.dataId,
-          kind: n.kind,
-          ownerId: n.ownerId,
-          placeholder: n.placeholder,
-          '@nodeUrl': nodeUrl(n.nodeId),
-        })),
-        edges: lineage.edges.map((e) => ({
-          from: e.parentNodeId,
-          to: e.childNodeId,
-          exchangeId: e.exchangeId,
-          contractId: e.contractId,
-          usecaseContractId: e.usecaseContractId,
-          ...pointsView(pointsOf(e)),
-        })),
-        truncated: lineage.truncated,
+        nodes: graph.nodes.map(({ instanceId: _home, ...n }) => n),
+        edges: graph.edges,
+        truncated: graph.truncated,
+        partial: unreachable.length > 0,
+        unreachable,
       },
       200,
     );

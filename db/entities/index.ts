@@ -12,10 +12,11 @@ import { NodeLink } from './node-link';
 import { NodePropagation } from './node-propagation';
 import { Notification } from './notification';
 import { Participant } from './participant';
+import { PeerUpdate } from './peer-update';
 import { Setting } from './setting';
 import { UseCaseContract } from './use-case-contract';
 
-export { AccessGrant, Allocation, ApiKey, AuditAnchor, AuditEntry, Award, Exchange, Incident, IncidentEvent, Node, NodeLink, NodePropagation, Notification, Participant, Setting, UseCaseContract };
+export { AccessGrant, Allocation, ApiKey, AuditAnchor, AuditEntry, Award, Exchange, Incident, IncidentEvent, Node, NodeLink, NodePropagation, Notification, Participant, PeerUpdate, Setting, UseCaseContract };
 
 /** Every entity, registered explicitly: folder discovery breaks under tsx and vitest. */
 export const entities = [
@@ -35,4 +36,5 @@ export const entities = [
   AccessGrant,
   AuditEntry,
   AuditAnchor,
+  PeerUpdate,
 ];

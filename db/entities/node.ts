@@ -4,6 +4,8 @@ import type { NodeKind } from '../../domain/types';
 /**
  * A lineage node: one piece of data in the value chain. A placeholder is a parent known only from a
  * bare prevDataId; the first exchange that describes it fills in the owner and metadata.
+ * With several instances, a row whose `homeInstanceId` is set is a reference copy of a node homed
+ * on that instance (the one serving its owner); null means the node is homed here.
  */
 export const Node = defineEntity({
   name: 'Node',
@@ -18,6 +20,7 @@ export const Node = defineEntity({
     dataProviderId: p.text().nullable(),
     dataConsumerId: p.text().nullable(),
     createdByExchangeId: p.text(),
+    homeInstanceId: p.text().nullable(),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
   },

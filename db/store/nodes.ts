@@ -33,7 +33,7 @@ export interface NodeStore {
    * (or, with `only`, metadata the reader may not see). `only` limits links and awards to the
    * exchanges a reader may see.
    */
-  getNodeView(nodeId: string, nodeUrl: (nodeId: string) => string, only?: NodeViewFilter): Promise<NodeView | null>;
+  getNodeView(nodeId: string, nodeUrl: (nodeId: string, homeInstanceId: string | null) => string, only?: NodeViewFilter): Promise<NodeView | null>;
   /** The exchanges whose prevRoot update reached a node the participant owns: its data's descendants. */
   exchangesReachingNodesOf(ownerId: string): Promise<string[]>;
 }
@@ -59,7 +59,7 @@ export function nodeStore(orm: Orm): NodeStore {
     async upsertNode(n) {
       const em = orm.em.fork();
       const now = new Date();
-      const record: NodeRecord = { ...n, createdAt: now, updatedAt: now };
+      const record: NodeRecord = { ...n, homeInstanceId: n.homeInstanceId ?? null, createdAt: now, updatedAt: now };
       if (await insertOnce(em, Node, record)) return { node: record, created: true };
 
       const existing = await em.findOne(Node, { nodeId: n.nodeId });
@@ -79,6 +79,8 @@ export function nodeStore(orm: Orm): NodeStore {
             usecaseContractId: n.usecaseContractId,
             dataProviderId: n.dataProviderId,
             dataConsumerId: n.dataConsumerId,
+            // Its owner is known now, and with it the instance the node is homed on.
+            homeInstanceId: n.homeInstanceId ?? null,
             updatedAt: now,
           },
         );
@@ -123,7 +125,11 @@ export function nodeStore(orm: Orm): NodeStore {
       const seen = (row: { exchangeId: string }) => !only || only.exchange(row.exchangeId);
       const [parents, children, awards] = [allParents.filter(seen), allChildren.filter(seen), allAwards.filter(seen)];
       const metadata = !only || only.metadata;
-      const ref = (id: string) => ({ nodeId: id, '@nodeUrl': nodeUrl(id) });
+      const linked = [...parents.map((l) => l.parentNodeId), ...children.map((l) => l.childNodeId)];
+      const homes = new Map(
+        linked.length === 0 ? [] : (await em.fork().find(Node, { nodeId: { $in: linked } }, { fields: ['nodeId', 'homeInstanceId'] })).map((n) => [n.nodeId, n.homeInstanceId ?? null]),
+      );
+      const ref = (id: string) => ({ nodeId: id, '@nodeUrl': nodeUrl(id, homes.get(id) ?? null) });
       return {
         nodeId: node.nodeId,
         dataId: node.dataId,
@@ -180,6 +186,7 @@ export function toNodeRecord(row: NodeRow): NodeRecord {
     dataProviderId: row.dataProviderId ?? null,
     dataConsumerId: row.dataConsumerId ?? null,
     createdByExchangeId: row.createdByExchangeId,
+    homeInstanceId: row.homeInstanceId ?? null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

@@ -23,6 +23,8 @@ export interface TemporalDevServerOptions {
   /** SQLite file that keeps runs across restarts; in-memory when not given. */
   dbFile?: string;
   namespace?: string;
+  /** More namespaces to create with DVCT's search attributes: one per instance when several share the server. */
+  extraNamespaces?: string[];
   /** Appends the server's own output here; otherwise only its last lines are kept, for errors. */
   logFile?: string;
   /**
@@ -107,7 +109,9 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   }
 
   const args = ['server', 'start-dev', '--ip', HOST, '--port', String(port), '--ui-port', String(uiPort)];
-  args.push('--namespace', namespace, '--log-level', 'warn');
+  const namespaces = [namespace, ...(opts.extraNamespaces ?? []).filter((n) => n !== namespace)];
+  for (const n of namespaces) args.push('--namespace', n);
+  args.push('--log-level', 'warn');
   if (opts.dbFile) {
     mkdirSync(dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);
@@ -150,7 +154,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
     if (hasExited(child)) return fail(`exited (${child.exitCode ?? child.signalCode}) before serving`);
     const connection = await connectIfServing(address, namespace);
     if (connection) {
-      const registration = await registerMissingSearchAttributes(connection, opts.cliPath, address, namespace).then(
+      const registration = await Promise.all(namespaces.map((n) => registerMissingSearchAttributes(connection, opts.cliPath, address, n))).then(
         () => undefined,
         (err: Error) => err,
       );

@@ -19,8 +19,8 @@ import { FIVE_POINTS, createHarness, sampleContract, seedReport, type Harness } 
 
 type Role = 'operator' | 'orchestrator' | 'connector' | 'reviewer' | 'auditor';
 type Period = 'in effect' | 'ended' | 'not yet';
-/** A allowed; E allowed, an empty list; D 403 with the reason; H 404, as if it did not exist. */
-type Outcome = 'A' | 'E' | 'D' | 'H';
+/** A allowed; E allowed, an empty list; D 403 with the reason; H 404, as if it did not exist; U 401, no API key opens it (instance-to-instance, signed). */
+type Outcome = 'A' | 'E' | 'D' | 'H' | 'U';
 
 const ROLES: Role[] = ['operator', 'orchestrator', 'connector', 'reviewer', 'auditor'];
 const PERIODS: Period[] = ['in effect', 'ended', 'not yet'];
@@ -168,6 +168,7 @@ const ROWS: Record<string, Row> = {
   },
   'get /v1/exchanges/{id}': { own: 'A A A H H', other: 'A H H H H', ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/exchanges/ex-${c.world}` }) },
   'get /v1/exchanges/{id}/openlineage': { own: 'A A A H H', other: 'A H H H H', ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/exchanges/ex-${c.world}/openlineage` }) },
+  'get /v1/exchanges/{id}/verification': { own: 'A A A H H', other: 'A H H H H', ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/exchanges/ex-${c.world}/verification` }) },
   'post /v1/exchanges/{id}/revocations': {
     own: 'A A D H H',
     other: 'A H H H H',
@@ -190,6 +191,10 @@ const ROWS: Record<string, Row> = {
   'get /v1/incidents/{id}': { own: 'A A A A H', other: 'A H H A H', ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/incidents/inc-${c.world}` }) },
   'get /v1/nodes/{nodeId}': { own: 'A A A H H', other: 'A H H H H', ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/nodes/n-${c.world}-out` }) },
   'get /v1/nodes/{nodeId}/lineage': { own: 'A A A H H', other: 'A H H H H', ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/nodes/n-${c.world}-out/lineage` }) },
+  'get /v1/directory': { own: 'A A A A A', other: 'A A A A A', ok: 200, request: async () => ({ method: 'GET', path: '/v1/directory' }) },
+  'post /v1/peer/prevroot-updates': { own: 'U U U U U', other: 'U U U U U', ok: 202, request: async (c) => ({ method: 'POST', path: '/v1/peer/prevroot-updates', body: { requestId: `pr-${'0'.repeat(32)}`, n: c.n } }) },
+  'get /v1/peer/nodes/{nodeId}/lineage': { own: 'U U U U U', other: 'U U U U U', ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/peer/nodes/n-${c.world}-out/lineage?direction=backward` }) },
+  'get /v1/peer/exchanges/{id}/record': { own: 'U U U U U', other: 'U U U U U', ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/peer/exchanges/ex-${c.world}/record` }) },
   'get /v1/audit': { own: 'A D D D A', other: 'A D D D A', ok: 200, request: async () => ({ method: 'GET', path: '/v1/audit?limit=5' }) },
   'get /v1/audit/verify': { own: 'A D D D A', other: 'A D D D A', ok: 200, request: async () => ({ method: 'GET', path: '/v1/audit/verify' }) },
 };
@@ -197,8 +202,8 @@ const ROWS: Record<string, Row> = {
 function expected(row: Row, c: Pick<Case, 'role' | 'own' | 'period'>): Outcome {
   const outcome = (c.own ? row.own : row.other).split(' ')[ROLES.indexOf(c.role)] as Outcome;
   // Outside its period a key keeps what its organisation may see (a 404 stays a 404) but may do nothing with it.
-  // The operator's key has no period; /health and /v1/me need no grant.
-  if (c.role === 'operator' || c.period === 'in effect' || row === ROWS['get /health'] || row === ROWS['get /v1/me']) return outcome;
+  // The operator's key has no period; /health, /v1/me and the directory need no grant; no key opens the peer routes.
+  if (c.role === 'operator' || c.period === 'in effect' || outcome === 'U' || [ROWS['get /health'], ROWS['get /v1/me'], ROWS['get /v1/directory']].includes(row)) return outcome;
   return outcome === 'H' ? 'H' : 'D';
 }
 
@@ -292,7 +297,9 @@ describe('the authorization matrix', () => {
                 ? 'D'
                 : res.status === 404
                   ? 'H'
-                  : `HTTP ${res.status}`;
+                  : res.status === 401
+                    ? 'U'
+                    : `HTTP ${res.status}`;
             if (success && want !== 'A' && want !== 'E') unexpectedSuccesses++;
             const fits = got === want || (want === 'A' && got === 'E' && route === 'get /v1/incidents');
             if (!fits || (success && res.status !== row.ok)) {

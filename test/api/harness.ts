@@ -1,3 +1,4 @@
+import type { LedgerEvent } from '../../chain/events';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -7,7 +8,9 @@ import type { RaiseIncidentArgs, StartedRun, WorkflowGateway } from '../../api/w
 import { loadConfig, type Config } from '../../config/config';
 import type { DvctError } from '../../domain/errors';
 import type { Decided } from '../../domain/incidents';
+import { peerPrevRootWorkflowId, type PeerPrevRootUpdate } from '../../domain/peer-update';
 import type {
+  PrevRootInput,
   ExchangeProgress,
   ExchangeWorkflowInput,
   OnboardingWorkflowInput,
@@ -28,7 +31,8 @@ export type StartCall =
   | { kind: 'exchange'; input: ExchangeWorkflowInput; meta: { contractId: string; participants: string[] } }
   | { kind: 'settlement'; input: SettlementWorkflowInput; meta: { participants: string[] } }
   | { kind: 'onboarding'; input: OnboardingWorkflowInput }
-  | { kind: 'revocation'; input: RevocationWorkflowInput; meta: { contractId: string } };
+  | { kind: 'revocation'; input: RevocationWorkflowInput; meta: { contractId: string } }
+  | { kind: 'peer-prevroot'; input: PrevRootInput & { peer: PeerPrevRootUpdate } };
 
 /**
  * Records every start; one run id per workflow id, as Temporal's USE_EXISTING policy gives. An
@@ -69,6 +73,9 @@ export class RecordingGateway implements WorkflowGateway {
   }
   startOnboarding(input: OnboardingWorkflowInput): Promise<StartedRun> {
     return this.started(`participant-${input.participantId}`, { kind: 'onboarding', input });
+  }
+  startPeerPrevRoot(input: PrevRootInput & { peer: PeerPrevRootUpdate }): Promise<StartedRun> {
+    return this.started(peerPrevRootWorkflowId(input.peer.requestId), { kind: 'peer-prevroot', input });
   }
   startRevocation(input: RevocationWorkflowInput, meta: { contractId: string }): Promise<StartedRun> {
     return this.started(revocationWorkflowId(input.revocationId), { kind: 'revocation', input, meta });
@@ -111,6 +118,12 @@ export class FakeChain implements ChainReader {
   async auditAnchor(): Promise<{ seq: number; head: string }> {
     if (this.failure) throw this.failure;
     return this.anchor;
+  }
+  /** The events a test puts on the fake ledger, per chain subject id. */
+  readonly events = new Map<string, LedgerEvent[]>();
+  async exchangeEvents(exchangeId: string): Promise<LedgerEvent[]> {
+    if (this.failure) throw this.failure;
+    return this.events.get(exchangeId) ?? [];
   }
   async health(): Promise<ComponentHealth> {
     return this.healthy;

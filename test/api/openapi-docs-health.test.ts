@@ -35,6 +35,7 @@ const OPERATIONS = [
   'post /v1/exchanges',
   'get /v1/exchanges/{id}',
   'get /v1/exchanges/{id}/openlineage',
+  'get /v1/exchanges/{id}/verification',
   'post /v1/exchanges/{id}/revocations',
   'post /v1/exchanges/{id}/disputes',
   'post /v1/exchanges/{id}/review',
@@ -44,6 +45,10 @@ const OPERATIONS = [
   'get /v1/nodes/{nodeId}/lineage',
   'get /v1/audit',
   'get /v1/audit/verify',
+  'get /v1/directory',
+  'post /v1/peer/prevroot-updates',
+  'get /v1/peer/nodes/{nodeId}/lineage',
+  'get /v1/peer/exchanges/{id}/record',
 ];
 
 function resolve(doc: Json, ref: string): Json {
@@ -106,7 +111,8 @@ describe('GET /openapi.json', () => {
           expect(op.responses[status].content, `${where} ${status}`).toEqual({ 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } });
         }
         if (path.startsWith('/v1/')) {
-          expect(op.security, where).toEqual([{ bearerAuth: [] }]);
+          // Instance-to-instance routes take a peer's signature instead of an API key.
+          expect(op.security, where).toEqual(path.startsWith('/v1/peer/') ? [{ peerSignature: [] }] : [{ bearerAuth: [] }]);
           expect(statuses, where).toEqual(expect.arrayContaining(['401', '500']));
         }
         if (method === 'post') {

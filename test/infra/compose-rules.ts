@@ -25,7 +25,7 @@ export interface ComposeFile {
 /** The two long-running DVCT services. */
 const DVCT_SERVICES = ['worker', 'api'] as const;
 /** Settings the worker and the API must agree on: one database, one Temporal, one chain. */
-const SHARED_SETTING = /^(DATABASE_URL|DVCT_SQLITE_PATH|TEMPORAL_|CHAIN_RPC_URL|DVCT_DEPLOYMENT_FILE|TOKEN_ADDRESS|LEDGER_ADDRESS|DVCT_INSTANCE_ID)/;
+const SHARED_SETTING = /^(DATABASE_URL|DVCT_SQLITE_PATH|TEMPORAL_|CHAIN_RPC_URL|DVCT_DEPLOYMENT_FILE|TOKEN_ADDRESS|LEDGER_ADDRESS|DVCT_INSTANCE_ID|DVCT_DIRECTORY_FILE)/;
 const SECRETS = ['CHAIN_SIGNER_KEY', 'DVCT_OPERATOR_KEY', 'POSTGRES_PASSWORD', 'POSTGRES_PWD', 'OPENLINEAGE_API_KEY'];
 const PLACEHOLDER = /^\$\{[A-Z0-9_]+(:?[-?][^}]*)?\}$/;
 /** The password in postgres://user:password@host/db. */

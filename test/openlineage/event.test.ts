@@ -11,7 +11,7 @@ function nodeRecord(nodeId: string, dataId: string, kind: NodeRecord['kind'], ow
   const at = new Date('2026-11-20T10:00:00Z');
   return {
     nodeId, dataId, kind, ownerId, placeholder: ownerId === null, dvctId: 'connector-c1', usecaseContractId: 'uc-skills',
-    dataProviderId: 'org-p1', dataConsumerId: 'org-c1', createdByExchangeId: 'ex-1', createdAt: at, updatedAt: at,
+    dataProviderId: 'org-p1', dataConsumerId: 'org-c1', createdByExchangeId: 'ex-1', homeInstanceId: null, createdAt: at, updatedAt: at,
   };
 }
 

@@ -13,6 +13,8 @@ declare module 'vitest' {
     /** host:port of the suite's Temporal dev server (in memory, DVCT search attributes registered). */
     temporalAddress: string;
     temporalNamespace: string;
+    /** Namespaces for tests running several DVCT instances on the one server (one per instance). */
+    federationNamespaces: string[];
     /** JSON-RPC URL of the suite's anvil. */
     rpcUrl: string;
     /**
@@ -26,6 +28,7 @@ declare module 'vitest' {
 }
 
 const NAMESPACE = 'default';
+const FEDERATION_NAMESPACES = ['dvct-fed-1', 'dvct-fed-2', 'dvct-fed-3'];
 
 /** Stops whichever of the two services did start. */
 async function stopAll(services: ReadonlyArray<PromiseSettledResult<AnvilProcess | TemporalDevServer>>): Promise<void> {
@@ -35,7 +38,7 @@ async function stopAll(services: ReadonlyArray<PromiseSettledResult<AnvilProcess
 /** Starts the suite's shared servers once; the returned teardown stops them by their PIDs. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const cliPath = await ensureTemporalCli();
-  const started = await Promise.allSettled([startAnvil(), startTemporalDevServer({ cliPath, namespace: NAMESPACE })]);
+  const started = await Promise.allSettled([startAnvil(), startTemporalDevServer({ cliPath, namespace: NAMESPACE, extraNamespaces: FEDERATION_NAMESPACES })]);
   const [anvil, temporal] = started;
   try {
     if (anvil.status === 'rejected') throw anvil.reason;
@@ -48,6 +51,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
     project.provide('temporalAddress', temporal.value.address);
     project.provide('temporalNamespace', NAMESPACE);
+    project.provide('federationNamespaces', FEDERATION_NAMESPACES);
     project.provide('rpcUrl', anvil.value.rpcUrl);
     project.provide('signerKey', signerKey);
     project.provide('deployment', deployment);

@@ -13,7 +13,9 @@ import { ensureDeployment, type Deployment } from '../../chain/deployment';
 import { Ledger } from '../../chain/ledger';
 import { loadConfig, type Config } from '../../config/config';
 import { pointsToUnits } from '../../domain/amounts';
+import { soloDirectory, type Directory } from '../../domain/directory';
 import { createLogger } from '../../lib/logger';
+import { createPeerClient } from '../../lib/peer-client';
 import { WORKFLOWS_PATH, createDvctWorker } from '../../worker/create-worker';
 import { createTestDatabase } from './database';
 import { fund } from './chain';
@@ -63,15 +65,21 @@ export interface StackOptions {
   wrapActivities?: (real: DvctActivities, stack: Stack) => DvctActivities;
   /** Where the worker pushes OpenLineage events (OPENLINEAGE_URL); none by default. */
   openLineageUrl?: string;
+  /**
+   * One of several instances sharing the chain and the Temporal server: its id, URL and namespace,
+   * the directory every member holds, and a signer already granted its roles on the shared deployment.
+   */
+  federation?: { instanceId: string; publicUrl: string; namespace: string; directory: Directory; signerKey: Hex; deployment: Deployment };
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   quietRuntime();
   const rpcUrl = inject('rpcUrl');
-  const signerKey = generatePrivateKey();
+  const federation = opts.federation;
+  const signerKey = federation?.signerKey ?? generatePrivateKey();
   await fund(privateKeyToAccount(signerKey).address);
   const clients = await createChainClients({ rpcUrl, signerKey, pollingIntervalMs: 50 });
-  const deployment = await ensureDeployment({ clients });
+  const deployment = federation?.deployment ?? (await ensureDeployment({ clients }));
   const ledger = new Ledger(clients, deployment, createLogger('chain', 'silent'));
 
   const db = await createTestDatabase();
@@ -81,9 +89,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DVCT_OPERATOR_KEY: operatorKey,
-    DVCT_PUBLIC_URL: 'http://dvct.test',
+    DVCT_PUBLIC_URL: federation?.publicUrl ?? 'http://dvct.test',
+    ...(federation ? { DVCT_INSTANCE_ID: federation.instanceId, PEER_RETRY_MAX_INTERVAL_SECONDS: '1' } : {}),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+    TEMPORAL_NAMESPACE: federation?.namespace ?? inject('temporalNamespace'),
     TEMPORAL_TASK_QUEUE: taskQueue,
     CHAIN_RPC_URL: rpcUrl,
     CHAIN_SIGNER_KEY: signerKey,
@@ -92,6 +101,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
   });
   const log = createLogger('test', 'silent');
+  const directory = federation?.directory ?? soloDirectory(config.instanceId, config.api.publicUrl, clients.account.address);
 
   const gateway = await connectWorkflowGateway({
     address: config.temporal.address,
@@ -107,6 +117,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     workflows: gateway,
     chain: createChainReader({ rpcUrl, tokenAddress: deployment.token, ledgerAddress: deployment.ledger }),
     log,
+    directory,
+    ...(federation ? { peers: createPeerClient({ directory, account: clients.account, timeoutMs: 2_000 }) } : {}),
     dbHealth: async () => ({ ok: true, detail: 'test database' }),
   });
 
@@ -139,6 +151,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
             qualityCheckUrl: undefined,
             outgoingTimeoutMs: 2_000,
             openLineage: { url: opts.openLineageUrl, apiKey: undefined },
+            federation: { directory, peers: createPeerClient({ directory, account: clients.account, timeoutMs: 2_000 }) },
             log,
           }),
           stack,
