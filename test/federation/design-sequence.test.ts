@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeIdFor } from '../../lib/ids';
-import { designSequenceContract } from '../support/contract-body';
-import { startFederation, type Instance } from '../support/federation';
-import { deposit, registerMember, units, waitForExchange, type Member, type Stack } from '../support/stack';
+import { eventually, startDesignFederation, type DesignFederation, type Instance } from '../support/federation';
+import { units, waitForExchange, type Member } from '../support/stack';
 
 /**
  * The design document's sequence across three DVCT instances: dvct-p1 serves provider P1,
@@ -11,12 +10,10 @@ import { deposit, registerMember, units, waitForExchange, type Member, type Stac
  * parent is homed elsewhere crosses to that instance over signed HTTP.
  */
 describe('equal data position: three instances play the design sequence', () => {
-  let federation: Awaited<ReturnType<typeof startFederation>>;
+  let fed: DesignFederation;
   let p1i: Instance, c1i: Instance, c2i: Instance;
-  /** Each organisation's API key on each instance it is registered on. */
-  const keys = new Map<string, string>();
-  let o: Member, p1: Member, c1: Member, c2: Member;
-  const key = (instance: Instance, member: Member) => keys.get(`${instance.id}/${member.id}`)!;
+  let p1: Member, c1: Member, c2: Member;
+  const key = (instance: Instance, member: Member) => fed.key(instance, member);
 
   const report = (over: Record<string, unknown>) => ({
     dvctId: 'connector-test',
@@ -27,13 +24,6 @@ describe('equal data position: three instances play the design sequence', () => 
     ...over,
   });
 
-  /** The same organisation (same wallet) made known to another instance, without minting again. */
-  async function registerAlso(stack: Stack, instance: Instance, m: Member, roles: string[]) {
-    const res = await stack.request('POST', '/v1/participants', { key: stack.operatorKey, body: { id: m.id, name: `Organisation ${m.id}`, roles, walletAddress: m.wallet } });
-    expect(res.status).toBe(201);
-    keys.set(`${instance.id}/${m.id}`, res.body.apiKey);
-  }
-
   async function nodeOn(instance: Instance, nodeId: string, as: Member) {
     return instance.stack.request('GET', `/v1/nodes/${nodeId}`, { key: key(instance, as) });
   }
@@ -43,49 +33,13 @@ describe('equal data position: three instances play the design sequence', () => 
     return links.filter((l) => l.parentNodeId === nodeIdFor(parent) && l.childNodeId === nodeIdFor(child)).length;
   }
 
-  /** Until `check` passes (peers work asynchronously: the sender's hop ends when the peer accepted). */
-  async function eventually(check: () => Promise<void>, timeoutMs = 30_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        return await check();
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
-  }
-
   beforeAll(async () => {
-    federation = await startFederation([
-      { id: 'dvct-p1', participants: ['fed-p1'] },
-      { id: 'dvct-c1', participants: ['fed-c1'] },
-      { id: 'dvct-c2', participants: ['fed-c2', 'fed-o'] },
-    ]);
-    [p1i, c1i, c2i] = federation.instances as [Instance, Instance, Instance];
-    // Each organisation registers (and gets its initial points) on the instance serving it.
-    p1 = await registerMember(p1i.stack, { id: 'fed-p1', roles: ['data-provider'] });
-    c1 = await registerMember(c1i.stack, { id: 'fed-c1', roles: ['data-consumer', 'ai-provider', 'data-provider'], initialPoints: 100 });
-    c2 = await registerMember(c2i.stack, { id: 'fed-c2', roles: ['data-consumer'], initialPoints: 100 });
-    o = await registerMember(c2i.stack, { id: 'fed-o', roles: ['orchestrator'], initialPoints: 100 });
-    keys.set(`dvct-p1/fed-p1`, p1.apiKey);
-    keys.set(`dvct-c1/fed-c1`, c1.apiKey);
-    keys.set(`dvct-c2/fed-c2`, c2.apiKey);
-    keys.set(`dvct-c2/fed-o`, o.apiKey);
-    // Every member knows every organisation of the use case (wallets, roles) and its contract.
-    const roles: Record<string, string[]> = { 'fed-p1': ['data-provider'], 'fed-c1': ['data-consumer', 'ai-provider', 'data-provider'], 'fed-c2': ['data-consumer'], 'fed-o': ['orchestrator'] };
-    for (const instance of [p1i, c1i, c2i]) {
-      for (const m of [p1, c1, c2, o]) if (!keys.has(`${instance.id}/${m.id}`)) await registerAlso(instance.stack, instance, m, roles[m.id]!);
-      const created = await instance.stack.request('POST', '/v1/contracts', { key: instance.stack.operatorKey, body: designSequenceContract('uc-fed', 'fed', 1) });
-      expect(created.status).toBe(201);
-    }
-    await deposit(c2i.stack, o, 50);
-    await deposit(c1i.stack, c1, 50);
-    await deposit(c2i.stack, c2, 50);
+    fed = await startDesignFederation('fed', 'uc-fed');
+    ({ p1i, c1i, c2i, p1, c1, c2 } = fed);
   });
 
   afterAll(async () => {
-    await federation?.close();
+    await fed?.federation.close();
   });
 
   it('serves the directory: who serves whom and where their nodes live', async () => {
@@ -163,7 +117,8 @@ describe('equal data position: three instances play the design sequence', () => 
     });
     // Reached by two paths (dvct-c2 directly, and dvct-c1 carrying it on), applied once.
     expect(await linkCount(p1i, 'fed-p1-raw', 'fed-c1-chain')).toBe(1);
-    const runs = await p1i.stack.client.workflow.count(`WorkflowType = 'prevRootUpdateWorkflow'`);
+    // The namespace is shared with the suite's other federation files: count this instance's runs only.
+    const runs = await p1i.stack.client.workflow.count(`WorkflowType = 'prevRootUpdateWorkflow' AND TaskQueue = '${p1i.stack.taskQueue}'`);
     expect(runs.count).toBe(3);
   });
 

@@ -2,9 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeIdFor } from '../../lib/ids';
-import { designSequenceContract } from '../support/contract-body';
-import { startFederation, type Instance } from '../support/federation';
-import { deposit, registerMember, waitForExchange, type Member } from '../support/stack';
+import { eventually, startDesignFederation, type DesignFederation, type Instance } from '../support/federation';
+import { waitForExchange, type Member } from '../support/stack';
 
 /**
  * Lineage that follows @nodeUrl across three instances, and an exchange verified against the chain
@@ -12,11 +11,10 @@ import { deposit, registerMember, waitForExchange, type Member } from '../suppor
  * database. dvct-p1 serves P1, dvct-c1 serves C1, dvct-c2 serves C2 and the orchestrator.
  */
 describe('equal data position: lineage across instances and independent verification', () => {
-  let federation: Awaited<ReturnType<typeof startFederation>>;
+  let fed: DesignFederation;
   let p1i: Instance, c1i: Instance, c2i: Instance;
-  const keys = new Map<string, string>();
   let p1: Member, c1: Member, c2: Member, o: Member;
-  const key = (instance: Instance, m: Member) => keys.get(`${instance.id}/${m.id}`)!;
+  const key = (instance: Instance, m: Member) => fed.key(instance, m);
   const exchanges: Record<'first' | 'second', string> = { first: '', second: '' };
 
   const report = (over: Record<string, unknown>) => ({
@@ -28,44 +26,9 @@ describe('equal data position: lineage across instances and independent verifica
     ...over,
   });
 
-  async function eventually(check: () => Promise<void>, timeoutMs = 30_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        return await check();
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
-  }
-
   beforeAll(async () => {
-    federation = await startFederation([
-      { id: 'dvct-p1', participants: ['fedv-p1'] },
-      { id: 'dvct-c1', participants: ['fedv-c1'] },
-      { id: 'dvct-c2', participants: ['fedv-c2', 'fedv-o'] },
-    ]);
-    [p1i, c1i, c2i] = federation.instances as [Instance, Instance, Instance];
-    p1 = await registerMember(p1i.stack, { id: 'fedv-p1', roles: ['data-provider'] });
-    c1 = await registerMember(c1i.stack, { id: 'fedv-c1', roles: ['data-consumer', 'ai-provider', 'data-provider'], initialPoints: 100 });
-    c2 = await registerMember(c2i.stack, { id: 'fedv-c2', roles: ['data-consumer'], initialPoints: 100 });
-    o = await registerMember(c2i.stack, { id: 'fedv-o', roles: ['orchestrator'], initialPoints: 100 });
-    const home: Record<string, Instance> = { 'fedv-p1': p1i, 'fedv-c1': c1i, 'fedv-c2': c2i, 'fedv-o': c2i };
-    const roles: Record<string, string[]> = { 'fedv-p1': ['data-provider'], 'fedv-c1': ['data-consumer', 'ai-provider', 'data-provider'], 'fedv-c2': ['data-consumer'], 'fedv-o': ['orchestrator'] };
-    for (const m of [p1, c1, c2, o]) keys.set(`${home[m.id]!.id}/${m.id}`, m.apiKey);
-    for (const instance of [p1i, c1i, c2i]) {
-      for (const m of [p1, c1, c2, o]) {
-        if (keys.has(`${instance.id}/${m.id}`)) continue;
-        const res = await instance.stack.request('POST', '/v1/participants', { key: instance.stack.operatorKey, body: { id: m.id, name: m.id, roles: roles[m.id], walletAddress: m.wallet } });
-        expect(res.status).toBe(201);
-        keys.set(`${instance.id}/${m.id}`, res.body.apiKey);
-      }
-      expect((await instance.stack.request('POST', '/v1/contracts', { key: instance.stack.operatorKey, body: designSequenceContract('uc-fedv', 'fedv', 1) })).status).toBe(201);
-    }
-    await deposit(c2i.stack, o, 50);
-    await deposit(c1i.stack, c1, 50);
-    await deposit(c2i.stack, c2, 50);
+    fed = await startDesignFederation('fedv', 'uc-fedv');
+    ({ p1i, c1i, c2i, p1, c1, c2, o } = fed);
 
     // On dvct-c1: C1 uses P1's raw data, itself derived from a seed nobody describes (learnt on dvct-c1).
     const first = await c1i.stack.request('POST', '/v1/exchanges', {
@@ -88,7 +51,7 @@ describe('equal data position: lineage across instances and independent verifica
   });
 
   afterAll(async () => {
-    await federation?.close();
+    await fed?.federation.close();
   });
 
   const dataIds = (body: any) => body.nodes.map((n: any) => n.dataId).sort();
