@@ -9,6 +9,7 @@ import { createErrorHandler, notFound } from './errors';
 import { limitBody, requireJsonBody } from './json-body';
 import { allowedMethodsOf, methodNotAllowed, type AllowedMethods } from './method-not-allowed';
 import { mountPages } from './pages';
+import { refuseControlCharacters } from './printable-params';
 import { rateLimit } from './rate-limit';
 import { BEARER_AUTH, PEER_SIGNATURE } from './openapi';
 import { requestLog } from './request-log';
@@ -38,7 +39,7 @@ import { validationRuleRoutes } from './routes/validation-rules';
 /**
  * The HTTP API. The whole request pipeline is composed here, in order:
  *   request id → access log → 405 for a method the path does not take → (/v1 only) API key, or for /v1/peer/* a peer
- *   instance's signature → rate limit → body limit → JSON body → audit trail
+ *   instance's signature → rate limit → no control characters in path or query → body limit → JSON body → audit trail
  *   → route (zod validation → authorization → handler)
  * and every failure on the way is answered by the one problem+json error handler.
  */
@@ -56,6 +57,7 @@ export function createApp(given: ApiDeps): ApiRouter {
   app.use(methodNotAllowed(() => allowed));
   app.use('/v1/*', (c, next) => (c.req.path.startsWith('/v1/peer/') ? byPeer(c, next) : byKey(c, next)));
   app.use('/v1/*', rateLimit(config.rateLimit));
+  app.use('/v1/*', refuseControlCharacters);
   app.use('/v1/*', limitBody);
   app.use('/v1/*', requireJsonBody);
   app.use('/v1/*', auditTrail(store, log));

@@ -26,8 +26,13 @@ export const MAX_PREV_DATA_IDS = 1000;
 
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
+/** Control characters (NUL among them) are never part of an identifier or a text a person wrote. */
+export function hasControlCharacters(value: string): boolean {
+  return CONTROL_CHARACTERS.test(value);
+}
+
 function noControlCharacters(value: string): boolean {
-  return !CONTROL_CHARACTERS.test(value);
+  return !hasControlCharacters(value);
 }
 
 /** Identifiers from connectors and catalogues: trimmed, non-empty, printable. */

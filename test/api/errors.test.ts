@@ -61,6 +61,28 @@ describe('validation errors name the field', () => {
   });
 });
 
+describe('control characters in the path or query', () => {
+  // Found by fuzzing: a NUL in ?exchangeId reached the SQLite driver and came back as a 500.
+  it('a NUL or a newline in a query parameter → 400 naming the parameter', async () => {
+    for (const value of ['ex%00', 'qv%0A1', '%7F']) {
+      const res = await h.request('GET', `/v1/incidents?status=open&exchangeId=${value}`, { key: consumerKey });
+      expectProblemShape(res, 400, 'VALIDATION_FAILED');
+      expect(pathsOf(res)).toEqual(['exchangeId']);
+    }
+  });
+
+  it('a NUL in a path segment → 400, not a lookup', async () => {
+    const res = await h.request('GET', '/v1/exchanges/ex%001', { key: consumerKey });
+    expectProblemShape(res, 400, 'VALIDATION_FAILED');
+    expect(pathsOf(res)).toEqual(['path']);
+  });
+
+  it('(control) printable non-ASCII ids are fine', async () => {
+    const res = await h.request('GET', `/v1/incidents?exchangeId=${encodeURIComponent('exchange-ü-𧇊')}`, { key: consumerKey });
+    expect(res.status).toBe(200);
+  });
+});
+
 describe('the body itself', () => {
   it('malformed JSON → 400 MALFORMED_JSON', async () => {
     const res = await h.request('POST', '/v1/exchanges', { key: consumerKey, rawBody: '{"dataId": "a",', headers: { 'content-type': 'application/json' } });
