@@ -48,6 +48,31 @@ describe(`the audit trail (${process.env.DATABASE_URL ? 'postgresql' : 'sqlite'}
     expect(await countRows(db, AuditEntry, { dedupKey: 'wf/run/7' })).toBe(1);
   });
 
+  it('a burst larger than one transaction takes stays one chain, each dedup key once', async () => {
+    const before = (await db.store.auditHead())!.seq;
+    const burst = Array.from({ length: 450 }, (_, i) =>
+      db.store.appendAudit({ actor: 'worker', action: 'burst', object: `thing:${i % 300}`, dedupKey: `burst/${i % 300}` }),
+    );
+    const entries = await Promise.all(burst);
+    // Entry i and entry i + 300 share a dedup key: both callers get the one entry.
+    entries.slice(300).forEach((e, i) => expect(e).toEqual(entries[i]));
+    expect(await countRows(db, AuditEntry, { action: 'burst' })).toBe(300);
+    expect((await db.store.auditHead())!.seq).toBe(before + 300);
+    expect((await verify()).ok).toBe(true);
+  });
+
+  it('an entry that cannot be recorded fails alone, not the appends written with it', async () => {
+    const unrecordable = { amount: 1n }; // JSON has no bigint
+    const results = await Promise.allSettled([
+      db.store.appendAudit({ actor: 'worker', action: 'with-bad', object: 'thing:a' }),
+      db.store.appendAudit({ actor: 'worker', action: 'with-bad', object: 'thing:bad', after: unrecordable }),
+      db.store.appendAudit({ actor: 'worker', action: 'with-bad', object: 'thing:b' }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await countRows(db, AuditEntry, { action: 'with-bad' })).toBe(2);
+    expect((await verify()).ok).toBe(true);
+  });
+
   it('filters by actor, action, object and time, and pages by seq', async () => {
     const byActor = await db.store.listAudit({ actor: 'worker' }, 100);
     expect(byActor.every((e) => e.actor === 'worker')).toBe(true);
