@@ -22,6 +22,8 @@ export interface ChainClients {
   chain: Chain;
   /** How long after a receipt a write is checked again before it counts (CHAIN_FINALITY_MS). */
   finalityMs: number;
+  /** How long an allocation or release waits for others to share its transaction (CHAIN_BATCH_WINDOW_MS). */
+  batchWindowMs: number;
 }
 
 export interface ChainClientOptions {
@@ -31,6 +33,8 @@ export interface ChainClientOptions {
   pollingIntervalMs?: number;
   /** See ChainClients.finalityMs; default 0 (a receipt is final). */
   finalityMs?: number;
+  /** See ChainClients.batchWindowMs; default 0 (every write its own transaction). */
+  batchWindowMs?: number;
 }
 
 /** The chain id comes from the node itself, so one code path serves anvil, testnets and Polygon. */
@@ -52,6 +56,7 @@ export async function createChainClients(opts: ChainClientOptions): Promise<Chai
     account,
     chain,
     finalityMs: opts.finalityMs ?? 0,
+    batchWindowMs: opts.batchWindowMs ?? 0,
   };
 }
 

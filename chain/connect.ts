@@ -12,6 +12,7 @@ export async function connectLedger(config: Config, log?: Logger): Promise<{ cli
     signerKey: loadSignerKey(config.chain),
     pollingIntervalMs: config.chain.pollingIntervalMs,
     finalityMs: config.chain.finalityMs,
+    batchWindowMs: config.chain.batchWindowMs,
   });
   if (contracts.chainId !== undefined && contracts.chainId !== clients.chain.id) {
     throw new Error(

@@ -61,6 +61,11 @@ const schema = z.object({
    * loses its last blocks (a crash, a reorg) loses the write, and the step redoes it. 0 trusts receipts.
    */
   CHAIN_FINALITY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
+  /**
+   * How long an allocation (or a release) waits for those of other exchanges, to share one
+   * transaction with them. 0 sends each alone.
+   */
+  CHAIN_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(60_000).default(200),
   TOKEN_ADDRESS: optionalString.pipe(z.string().regex(/^0x[0-9a-fA-F]{40}$/).optional()),
   LEDGER_ADDRESS: optionalString.pipe(z.string().regex(/^0x[0-9a-fA-F]{40}$/).optional()),
 
@@ -106,6 +111,7 @@ export interface Config {
     rpcUrl: string;
     pollingIntervalMs: number;
     finalityMs: number;
+    batchWindowMs: number;
     signerKey: string | undefined;
     signerKeyFile: string;
     deploymentFile: string;
@@ -161,6 +167,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       rpcUrl: e.CHAIN_RPC_URL,
       pollingIntervalMs: e.CHAIN_POLLING_INTERVAL_MS,
       finalityMs: e.CHAIN_FINALITY_MS,
+      batchWindowMs: e.CHAIN_BATCH_WINDOW_MS,
       signerKey: e.CHAIN_SIGNER_KEY,
       signerKeyFile: e.CHAIN_SIGNER_KEY_FILE ?? `${dataDir}/signer.key`,
       deploymentFile: e.DVCT_DEPLOYMENT_FILE ?? `${dataDir}/deployment.json`,

@@ -49,6 +49,21 @@ contract PointsLedger is AccessControl {
         bytes32 contentHash;
     }
 
+    /// @notice One exchange's part of an allocateBatch: exactly what allocate takes.
+    struct ExchangeAllocation {
+        bytes32 exchangeId;
+        bytes32 recordHash;
+        uint64 holdSeconds;
+        Line[] lines;
+        NodeAnchor[] nodes;
+    }
+
+    /// @notice One exchange's part of a releaseBatch: exactly what release takes.
+    struct ExchangeRelease {
+        bytes32 exchangeId;
+        LineKey[] keys;
+    }
+
     IERC20 public immutable token;
 
     mapping(address payer => uint256) public deposits;
@@ -142,6 +157,26 @@ contract PointsLedger is AccessControl {
         Line[] calldata lines,
         NodeAnchor[] calldata nodes
     ) external onlyRole(OPERATOR_ROLE) {
+        _allocate(exchangeId, recordHash, holdSeconds, lines, nodes);
+    }
+
+    /// @notice Records several exchanges in one transaction, each exactly as allocate would (same
+    /// events, same one-slot allocations, each line revocable on its own). All or nothing: one
+    /// exchange that cannot be allocated reverts the batch, and the operator sends the others alone.
+    function allocateBatch(ExchangeAllocation[] calldata batch) external onlyRole(OPERATOR_ROLE) {
+        for (uint256 i; i < batch.length; ++i) {
+            ExchangeAllocation calldata e = batch[i];
+            _allocate(e.exchangeId, e.recordHash, e.holdSeconds, e.lines, e.nodes);
+        }
+    }
+
+    function _allocate(
+        bytes32 exchangeId,
+        bytes32 recordHash,
+        uint64 holdSeconds,
+        Line[] calldata lines,
+        NodeAnchor[] calldata nodes
+    ) private {
         emit ExchangeRecorded(exchangeId, recordHash);
         for (uint256 i; i < nodes.length; ++i) {
             emit NodeAnchored(nodes[i].nodeId, exchangeId, nodes[i].contentHash);
@@ -190,7 +225,19 @@ contract PointsLedger is AccessControl {
     /// @notice Pays out allocations whose hold has ended. The operator may release any line; a
     /// recipient may release its own.
     function release(bytes32 exchangeId, LineKey[] calldata keys) external {
+        _release(exchangeId, keys, hasRole(OPERATOR_ROLE, msg.sender));
+    }
+
+    /// @notice Releases several exchanges' lines in one transaction, each exactly as release would.
+    /// All or nothing, like allocateBatch.
+    function releaseBatch(ExchangeRelease[] calldata batch) external {
         bool operator = hasRole(OPERATOR_ROLE, msg.sender);
+        for (uint256 i; i < batch.length; ++i) {
+            _release(batch[i].exchangeId, batch[i].keys, operator);
+        }
+    }
+
+    function _release(bytes32 exchangeId, LineKey[] calldata keys, bool operator) private {
         for (uint256 i; i < keys.length; ++i) {
             address payer = keys[i].payer;
             address recipient = keys[i].recipient;

@@ -8,7 +8,8 @@ import { revertOf } from './helpers';
 import { LedgerModel, type GeneratedOp, type Op, type Target } from './ledger-model';
 
 /**
- * Random sequences of deposits, withdrawals, allocations, revocations, releases and time travel
+ * Random sequences of deposits, withdrawals, allocations, revocations, releases (alone and in
+ * batches of several exchanges) and time travel
  * by several payers and recipients, against the real contract on anvil. After every step the
  * chain must equal the model, every revert must be the one the model predicted, and the ledger
  * must hold exactly the deposits plus the allocations not yet released or revoked.
@@ -35,31 +36,23 @@ const target: fc.Arbitrary<Target> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ exchange: exchangeIx, payer: payerIx, recipient: recipientIx }) },
 );
 
+const allocateArb = fc.record({
+  kind: fc.constant('allocate' as const),
+  exchange: exchangeIx,
+  hold: fc.constantFrom(...HOLDS),
+  lines: fc.array(fc.record({ payer: payerIx, recipient: recipientIx, amount: lineAmount }), { minLength: 0, maxLength: 3 }),
+});
+const releaseEntryArb = fc.record({ exchange: exchangeIx, targets: fc.array(target, { minLength: 1, maxLength: 2 }) });
+const releaser = fc.oneof({ weight: 3, arbitrary: fc.constant('operator' as const) }, { weight: 1, arbitrary: recipientIx });
+
 const opArb: fc.Arbitrary<GeneratedOp> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('deposit' as const), payer: payerIx, amount }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('withdraw' as const), payer: payerIx, amount }) },
-  {
-    weight: 4,
-    arbitrary: fc.record({
-      kind: fc.constant('allocate' as const),
-      exchange: exchangeIx,
-      hold: fc.constantFrom(...HOLDS),
-      lines: fc.array(
-        fc.record({ payer: payerIx, recipient: recipientIx, amount: lineAmount }),
-        { minLength: 0, maxLength: 3 },
-      ),
-    }),
-  },
+  { weight: 3, arbitrary: allocateArb },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('allocateBatch' as const), entries: fc.array(allocateArb, { minLength: 1, maxLength: 3 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('revoke' as const), target }) },
-  {
-    weight: 3,
-    arbitrary: fc.record({
-      kind: fc.constant('release' as const),
-      exchange: exchangeIx,
-      targets: fc.array(target, { minLength: 1, maxLength: 2 }),
-      by: fc.oneof({ weight: 3, arbitrary: fc.constant('operator' as const) }, { weight: 1, arbitrary: recipientIx }),
-    }),
-  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('release' as const), exchange: exchangeIx, targets: releaseEntryArb.map((r) => r.targets), by: releaser }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('releaseBatch' as const), entries: fc.array(releaseEntryArb, { minLength: 1, maxLength: 3 }), by: releaser }) },
   { weight: 2, arbitrary: fc.constant({ kind: 'timeTravel' as const, seconds: JUMP }) },
 );
 
@@ -93,27 +86,45 @@ const exchangeKey = (i: number) => chainKey(`invariant-exchange-${i}`);
 const payerAddr = (i: number) => payers[i]!.account.address;
 const recipientAddr = (i: number) => recipients[i]!.account.address;
 
+type AllocateEntry = Extract<Op, { kind: 'allocate' }>;
+type ReleaseEntry = Extract<Op, { kind: 'release' }>;
+
+function allocation(op: AllocateEntry) {
+  return {
+    exchangeId: exchangeKey(op.exchange),
+    recordHash: exchangeKey(op.exchange),
+    holdSeconds: BigInt(op.hold),
+    lines: op.lines.map((l) => ({ payer: payerAddr(l.payer), recipient: recipientAddr(l.recipient), amount: l.amount })),
+    nodes: [],
+  };
+}
+
+function releaseOf(op: Pick<ReleaseEntry, 'exchange' | 'keys'>) {
+  return { exchangeId: exchangeKey(op.exchange), keys: op.keys.map((k) => ({ payer: payerAddr(k.payer), recipient: recipientAddr(k.recipient) })) };
+}
+
+const releaserOf = (by: 'operator' | number) => (by === 'operator' ? operator : recipients[by]!);
+
 function execute(op: Op): Promise<unknown> {
   switch (op.kind) {
     case 'deposit':
       return call.ledger(payers[op.payer]!, 'deposit', [op.amount]);
     case 'withdraw':
       return call.ledger(payers[op.payer]!, 'withdraw', [op.amount]);
-    case 'allocate':
-      return call.ledger(operator, 'allocate', [
-        exchangeKey(op.exchange),
-        exchangeKey(op.exchange),
-        BigInt(op.hold),
-        op.lines.map((l) => ({ payer: payerAddr(l.payer), recipient: recipientAddr(l.recipient), amount: l.amount })),
-        [],
-      ]);
+    case 'allocate': {
+      const a = allocation(op);
+      return call.ledger(operator, 'allocate', [a.exchangeId, a.recordHash, a.holdSeconds, a.lines, a.nodes]);
+    }
+    case 'allocateBatch':
+      return call.ledger(operator, 'allocateBatch', [op.entries.map(allocation)]);
     case 'revoke':
       return call.ledger(operator, 'revoke', [exchangeKey(op.exchange), payerAddr(op.payer), recipientAddr(op.recipient), 'model']);
     case 'release': {
-      const caller = op.by === 'operator' ? operator : recipients[op.by]!;
-      const keys = op.keys.map((k) => ({ payer: payerAddr(k.payer), recipient: recipientAddr(k.recipient) }));
-      return call.ledger(caller, 'release', [exchangeKey(op.exchange), keys]);
+      const r = releaseOf(op);
+      return call.ledger(releaserOf(op.by), 'release', [r.exchangeId, r.keys]);
     }
+    case 'releaseBatch':
+      return call.ledger(releaserOf(op.by), 'releaseBatch', [op.entries.map(releaseOf)]);
     case 'timeTravel':
       return f.testClient.increaseTime({ seconds: op.seconds }).then(() => f.testClient.mine({ blocks: 1 }));
   }

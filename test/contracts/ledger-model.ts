@@ -19,18 +19,28 @@ export interface LineRef {
   recipient: number;
 }
 
+type GeneratedRelease = { kind: 'release'; exchange: number; targets: Target[]; by: 'operator' | number };
+
 /** What the generator draws; `resolve` turns it into an Op against the current state. */
 export type GeneratedOp =
-  | Exclude<Op, { kind: 'revoke' | 'release' }>
+  | Exclude<Op, { kind: 'revoke' | 'release' | 'releaseBatch' }>
   | { kind: 'revoke'; target: Target }
-  | { kind: 'release'; exchange: number; targets: Target[]; by: 'operator' | number };
+  | GeneratedRelease
+  | { kind: 'releaseBatch'; entries: Omit<GeneratedRelease, 'by' | 'kind'>[]; by: 'operator' | number };
+
+type AllocateOp = { kind: 'allocate'; exchange: number; hold: number; lines: { payer: number; recipient: number; amount: bigint }[] };
+type ReleaseOp = { kind: 'release'; exchange: number; keys: { payer: number; recipient: number }[]; by: 'operator' | number };
 
 export type Op =
   | { kind: 'deposit'; payer: number; amount: bigint }
   | { kind: 'withdraw'; payer: number; amount: bigint }
-  | { kind: 'allocate'; exchange: number; hold: number; lines: { payer: number; recipient: number; amount: bigint }[] }
+  | AllocateOp
+  /** Several exchanges' allocations in one transaction: each as allocate, all or nothing. */
+  | { kind: 'allocateBatch'; entries: AllocateOp[] }
   | { kind: 'revoke'; exchange: number; payer: number; recipient: number }
-  | { kind: 'release'; exchange: number; keys: { payer: number; recipient: number }[]; by: 'operator' | number }
+  | ReleaseOp
+  /** Several exchanges' releases in one transaction, by one caller: each as release, all or nothing. */
+  | { kind: 'releaseBatch'; entries: ReleaseOp[]; by: 'operator' | number }
   | { kind: 'timeTravel'; seconds: number };
 
 export class LedgerModel {
@@ -55,12 +65,14 @@ export class LedgerModel {
       return this.allocatedLines[t.existing % this.allocatedLines.length] ?? { exchange: 0, payer: 0, recipient: 0 };
     };
     if (op.kind === 'revoke') return { kind: 'revoke', ...locate(op.target) };
-    if (op.kind === 'release') {
+    const release = (r: Omit<GeneratedRelease, 'by' | 'kind'>, by: 'operator' | number): ReleaseOp => {
       // Lines of one release share an exchange: the first target decides which.
-      const lines = op.targets.map(locate);
-      const exchange = lines[0]?.exchange ?? op.exchange;
-      return { kind: 'release', exchange, by: op.by, keys: lines.map(({ payer, recipient }) => ({ payer, recipient })) };
-    }
+      const lines = r.targets.map(locate);
+      const exchange = lines[0]?.exchange ?? r.exchange;
+      return { kind: 'release', exchange, by, keys: lines.map(({ payer, recipient }) => ({ payer, recipient })) };
+    };
+    if (op.kind === 'release') return release(op, op.by);
+    if (op.kind === 'releaseBatch') return { kind: 'releaseBatch', by: op.by, entries: op.entries.map((e) => release(e, op.by)) };
     return op;
   }
 
@@ -81,6 +93,10 @@ export class LedgerModel {
   /** Applies `op` if the contract would accept it; returns the custom error name it must revert with otherwise. */
   apply(op: Op): string | undefined {
     switch (op.kind) {
+      case 'allocateBatch':
+        return this.atomically(op.entries);
+      case 'releaseBatch':
+        return this.atomically(op.entries);
       case 'deposit': {
         if (op.amount === 0n) return 'ZeroAmount';
         if (this.payerBalances[op.payer]! < op.amount) return 'ERC20InsufficientBalance';
@@ -140,6 +156,27 @@ export class LedgerModel {
         this.clock += op.seconds;
         return undefined;
     }
+  }
+
+  /** The ops one after another, as one transaction: the first refusal undoes the others. */
+  private atomically(ops: readonly Op[]): string | undefined {
+    const saved = {
+      deposits: [...this.deposits],
+      recipientBalances: [...this.recipientBalances],
+      allocations: new Map([...this.allocations].map(([k, a]) => [k, { ...a }])),
+      allocatedLines: this.allocatedLines.length,
+    };
+    for (const op of ops) {
+      const refused = this.apply(op);
+      if (!refused) continue;
+      saved.deposits.forEach((d, i) => (this.deposits[i] = d));
+      saved.recipientBalances.forEach((b, i) => (this.recipientBalances[i] = b));
+      this.allocations.clear();
+      for (const [k, a] of saved.allocations) this.allocations.set(k, a);
+      this.allocatedLines.length = saved.allocatedLines;
+      return refused;
+    }
+    return undefined;
   }
 }
 

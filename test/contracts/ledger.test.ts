@@ -236,13 +236,16 @@ describe('allocate', () => {
     ]);
   });
 
-  it('is the operator’s alone, and so is revoke', async () => {
+  it('is the operator’s alone, batched or not, and so is revoke', async () => {
     const key = chainKey(uniqueId('ex'));
     const line = { payer: payerA.account.address, recipient: recipients[0]!.account.address, amount: ONE };
     const outsider = f.wallet(22);
     expect((await revertOf(call.ledger(outsider, 'allocate', [key, key, HOLD, [line], []]))).name).toBe('AccessControlUnauthorizedAccount');
     // Not even the payer can allocate its own deposit: only the DVCT decides who is owed what.
     expect((await revertOf(call.ledger(payerA, 'allocate', [key, key, HOLD, [line], []]))).name).toBe('AccessControlUnauthorizedAccount');
+    const batch = [{ exchangeId: key, recordHash: key, holdSeconds: HOLD, lines: [line], nodes: [] }];
+    expect((await revertOf(call.ledger(outsider, 'allocateBatch', [batch]))).name).toBe('AccessControlUnauthorizedAccount');
+    expect((await revertOf(call.ledger(payerA, 'allocateBatch', [batch]))).name).toBe('AccessControlUnauthorizedAccount');
 
     await call.ledger(operator, 'allocate', [key, key, HOLD, [line], []]);
     expect((await revertOf(call.ledger(outsider, 'revoke', [key, line.payer, line.recipient, 'x']))).name).toBe('AccessControlUnauthorizedAccount');
