@@ -11,6 +11,9 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+/** Allocations and releases arriving this close together share one transaction (a fraction of any chain's block time). */
+export const DEFAULT_CHAIN_BATCH_WINDOW_MS = 200;
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -65,7 +68,7 @@ const schema = z.object({
    * How long an allocation (or a release) waits for those of other exchanges, to share one
    * transaction with them. 0 sends each alone.
    */
-  CHAIN_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(60_000).default(200),
+  CHAIN_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(60_000).default(DEFAULT_CHAIN_BATCH_WINDOW_MS),
   TOKEN_ADDRESS: optionalString.pipe(z.string().regex(/^0x[0-9a-fA-F]{40}$/).optional()),
   LEDGER_ADDRESS: optionalString.pipe(z.string().regex(/^0x[0-9a-fA-F]{40}$/).optional()),
 

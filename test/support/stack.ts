@@ -11,7 +11,7 @@ import { createChainReader } from '../../api/chain-reader';
 import { createChainClients, type ChainClients } from '../../chain/clients';
 import { ensureDeployment, type Deployment } from '../../chain/deployment';
 import { Ledger } from '../../chain/ledger';
-import { loadConfig, type Config } from '../../config/config';
+import { DEFAULT_CHAIN_BATCH_WINDOW_MS, loadConfig, type Config } from '../../config/config';
 import { pointsToUnits } from '../../domain/amounts';
 import { soloDirectory, type Directory } from '../../domain/directory';
 import { createLogger } from '../../lib/logger';
@@ -78,7 +78,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const federation = opts.federation;
   const signerKey = federation?.signerKey ?? generatePrivateKey();
   await fund(privateKeyToAccount(signerKey).address);
-  const clients = await createChainClients({ rpcUrl, signerKey, pollingIntervalMs: 50 });
+  // Batched as the worker batches in production, so end-to-end runs exercise allocateBatch too.
+  const clients = await createChainClients({ rpcUrl, signerKey, pollingIntervalMs: 50, batchWindowMs: DEFAULT_CHAIN_BATCH_WINDOW_MS });
   const deployment = federation?.deployment ?? (await ensureDeployment({ clients }));
   const ledger = new Ledger(clients, deployment, createLogger('chain', 'silent'));
 
