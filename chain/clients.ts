@@ -37,6 +37,9 @@ export interface ChainClientOptions {
   batchWindowMs?: number;
 }
 
+/** Most JSON-RPC providers accept batches of 100 calls or more. */
+const RPC_BATCH_SIZE = 50;
+
 /** The chain id comes from the node itself, so one code path serves anvil, testnets and Polygon. */
 export async function createChainClients(opts: ChainClientOptions): Promise<ChainClients> {
   const probe = createPublicClient({ transport: http(opts.rpcUrl) });
@@ -47,7 +50,9 @@ export async function createChainClients(opts: ChainClientOptions): Promise<Chai
     nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
     rpcUrls: { default: { http: [opts.rpcUrl] } },
   });
-  const transport = http(opts.rpcUrl);
+  // Requests made in the same tick (receipt polls and reads of many runs in flight) travel as one
+  // JSON-RPC batch: one HTTP round trip instead of dozens. Bounded, as public RPCs cap batch sizes.
+  const transport = http(opts.rpcUrl, { batch: { batchSize: RPC_BATCH_SIZE, wait: 0 } });
   const account = privateKeyToAccount(opts.signerKey);
   const pollingInterval = opts.pollingIntervalMs ?? 1_000;
   return {
