@@ -15,6 +15,8 @@ import type { AppEnv } from './context';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+const DEPENDENCY_RETRY_AFTER_SECONDS = 1;
+
 export interface FieldError {
   /** Where the problem is: `prevDataId`, `parties[0].roles`, or `` for the value as a whole. */
   path: string;
@@ -73,6 +75,8 @@ export function createErrorHandler(log: Logger): ErrorHandler<AppEnv> {
     if (err instanceof DvctError) {
       // A 5xx DvctError is a component failing under us: the log keeps its cause, the client gets the code.
       if (ERRORS[err.code].status >= 500) log.warn({ requestId: c.get('requestId'), code: err.code, err }, err.message);
+      // A dependency that is down now may be back in a moment: say when to try again.
+      if (err.code === 'DEPENDENCY_UNAVAILABLE') c.header('retry-after', String(DEPENDENCY_RETRY_AFTER_SECONDS));
       return problemResponse(c, err.code, err.message, fieldErrorsOf(err));
     }
     if (err instanceof HTTPException && err.status < 500) {

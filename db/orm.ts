@@ -1,10 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { MikroORM, Options } from '@mikro-orm/core';
-import { MikroORM as LibSqlMikroORM } from '@mikro-orm/libsql';
+import { MikroORM as CoreMikroORM, type MikroORM, type Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM as PostgreSqlMikroORM } from '@mikro-orm/postgresql';
-import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/sql';
+import { NodeSqliteDialect, SqliteDriver, type AbstractSqlDriver, type SqlEntityManager } from '@mikro-orm/sql';
 import type { Config } from '../config/config';
 import { createLogger } from '../lib/logger';
 import { dialectOf } from './dialect';
@@ -47,14 +46,23 @@ export async function openOrm(database: Config['database'], opts: { debug?: bool
   }
   const path = resolve(database.path);
   await mkdir(dirname(path), { recursive: true });
+  // Node's own SQLite (node:sqlite): no native module to install, and a statement that fails
+  // (e.g. SQLITE_BUSY after the lock timeout) is reset at once — with libSQL it stayed "in
+  // progress" until garbage-collected, and every COMMIT on the connection failed meanwhile.
   // Opening the file creates it, so the ORM's "does the database exist" probe is not needed: it
   // would be the connection's first query, a read of the schema that runs before the busy timeout
   // below is set and so fails at once while the other process migrates.
-  const orm: Orm = await LibSqlMikroORM.init({ ...commonOptions(debug), dbName: path, ensureDatabase: false });
-  // A local libSQL file keeps one connection for the ORM's lifetime, so per-connection pragmas set
-  // once hold (the driver itself switches foreign keys on). The timeout goes first: switching a
-  // fresh file to WAL takes a lock the other process may be holding. The connection opens lazily,
-  // on the first of these statements, so that one is retried as well.
+  const orm: Orm = await CoreMikroORM.init<AbstractSqlDriver, SqlEntityManager<AbstractSqlDriver>>({
+    ...commonOptions(debug),
+    driver: SqliteDriver,
+    dbName: path,
+    driverOptions: new NodeSqliteDialect(path),
+    ensureDatabase: false,
+  });
+  // The file keeps one connection for the ORM's lifetime, so per-connection pragmas set once hold
+  // (the driver itself switches foreign keys on). The timeout goes first: switching a fresh file
+  // to WAL takes a lock the other process may be holding. The connection opens lazily, on the
+  // first of these statements, so that one is retried as well.
   const connection = orm.em.getConnection();
   await retryWhileLocked(() => connection.execute(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`));
   await retryWhileLocked(() => connection.execute('pragma journal_mode = wal'));

@@ -1,3 +1,5 @@
+import { ConnectionException, DriverException, LockWaitTimeoutException } from '@mikro-orm/core';
+import { DvctError } from '../domain/errors';
 import type { Orm } from './orm';
 import { accessStore, type AccessStore } from './store/access';
 import { auditStore, type AuditStore } from './store/audit';
@@ -35,7 +37,7 @@ export type Store = ParticipantStore &
   PeerUpdateStore;
 
 export function createStore(orm: Orm): Store {
-  return {
+  return reportingUnavailability(orm, {
     ...participantStore(orm),
     ...accessStore(orm),
     ...auditStore(orm),
@@ -48,5 +50,31 @@ export function createStore(orm: Orm): Store {
     ...incidentStore(orm),
     ...reconciliationStore(orm),
     ...peerUpdateStore(orm),
+  });
+}
+
+/**
+ * A database that is busy past its lock timeout, or unreachable, is a dependency down, not a bug:
+ * every method reports it as DEPENDENCY_UNAVAILABLE (retryable), so the API answers 503 with
+ * Retry-After and an activity retries, instead of a 500 INTERNAL.
+ */
+function reportingUnavailability(orm: Orm, store: Store): Store {
+  const driver = orm.em.getDriver();
+  const unavailable = (error: unknown): DvctError | undefined => {
+    if (!(error instanceof Error) || error instanceof DvctError) return undefined;
+    const converted = error instanceof DriverException ? error : driver.convertException(error);
+    if (!(converted instanceof LockWaitTimeoutException || converted instanceof ConnectionException)) return undefined;
+    return new DvctError('DEPENDENCY_UNAVAILABLE', 'The database is busy or unreachable; retry in a moment', { cause: converted.message });
   };
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(store)) {
+    wrapped[name] =
+      typeof method === 'function'
+        ? (...args: unknown[]) =>
+            (method as (...a: unknown[]) => Promise<unknown>).apply(store, args).catch((error: unknown) => {
+              throw unavailable(error) ?? error;
+            })
+        : method;
+  }
+  return wrapped as unknown as Store;
 }

@@ -164,6 +164,16 @@ describe('every other failure has the same shape', () => {
     }
   });
 
+  it('a database that stays locked → 503 DEPENDENCY_UNAVAILABLE with Retry-After, not a 500', async () => {
+    const busy = () => Promise.reject(new DvctError('DEPENDENCY_UNAVAILABLE', 'The database is busy or unreachable; retry in a moment'));
+    const store = { ...h.db.store, getNode: busy };
+    const app = createApp({ config: h.config, store, workflows: h.gateway, chain: h.chain, log: pino({ level: 'silent' }) });
+    const res = await app.request('/v1/nodes/n1', { headers: { authorization: `Bearer ${h.operatorKey}` } });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(await res.json()).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', detail: 'The database is busy or unreachable; retry in a moment' });
+  });
+
   it('a VALIDATION_FAILED from a domain check names the field it carries', async () => {
     const store = { ...h.db.store, getNode: () => Promise.reject(new DvctError('VALIDATION_FAILED', 'depth must be a non-negative integer', { field: 'depth' })) };
     const app = createApp({ config: h.config, store, workflows: h.gateway, chain: h.chain, log: pino({ level: 'silent' }) });

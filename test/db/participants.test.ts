@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Participant, Setting, UseCaseContract } from '../../db/entities';
 import { DvctError } from '../../domain/errors';
 import { DEFAULT_REVIEW_POLICY } from '../../domain/incidents';
+import { openOrm } from '../../db/orm';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { contract, countRows, participant, tenTimes, tenTimesSettled } from './fixtures';
 
@@ -54,6 +55,25 @@ describe('settings', () => {
     expect(await count(Setting, { key: 'operator-key' })).toBe(1);
     expect(await db.store.getSetting('unset')).toBeNull();
   });
+});
+
+describe('a database that stays locked', () => {
+  // SQLite only: PostgreSQL waits for row locks without a timeout of its own.
+  it.skipIf(Boolean(process.env.DATABASE_URL))('is DEPENDENCY_UNAVAILABLE (retryable) once the lock wait times out, not a driver error', async () => {
+    const other = await openOrm(db.config);
+    const connection = other.em.getConnection();
+    await connection.execute('begin immediate');
+    try {
+      const err = await db.store.setSettingIfAbsent('while-locked', 'x').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DvctError);
+      expect((err as DvctError).code).toBe('DEPENDENCY_UNAVAILABLE');
+      expect((err as DvctError).retryable).toBe(true);
+    } finally {
+      await connection.execute('rollback');
+      await other.close();
+    }
+    expect(await db.store.setSettingIfAbsent('while-locked', 'y')).toBe('y');
+  }, 30_000);
 });
 
 describe('use-case contracts', () => {
