@@ -23,8 +23,13 @@ export class ApiError extends Error {
   }
 }
 
-/** How often a client waits out a 429 before it gives up: a rate limit is back-pressure, not a refusal. */
-const RATE_LIMIT_RETRIES = 20;
+/**
+ * How often a client waits out a 429 (rate limit) or a 503 (a dependency busy or down) before it
+ * gives up: both say "not now" with a Retry-After, not "no". Every write it retries is idempotent
+ * (exchanges by business key), so a retry never doubles anything.
+ */
+const NOT_NOW_RETRIES = 20;
+const NOT_NOW = new Set([429, 503]);
 
 export async function callApi<T = any>(apiUrl: string, method: string, path: string, key: string, body?: unknown): Promise<T> {
   for (let attempt = 0; ; attempt++) {
@@ -35,7 +40,7 @@ export async function callApi<T = any>(apiUrl: string, method: string, path: str
       signal: AbortSignal.timeout(30_000),
     });
     const json = (await res.json().catch(() => null)) as { detail?: string } | null;
-    if (res.status === 429 && attempt < RATE_LIMIT_RETRIES) {
+    if (NOT_NOW.has(res.status) && attempt < NOT_NOW_RETRIES) {
       const waitSeconds = Number(res.headers.get('retry-after')) || 1;
       await new Promise((resolve) => setTimeout(resolve, waitSeconds * 1000));
       continue;
