@@ -26,6 +26,12 @@ export type Principal =
       grants: GrantRecord[];
     };
 
+/**
+ * Whom a decision is about: a principal, or an organisation acting by its own grants with no key
+ * of this instance — as when a peer instance asks on behalf of an organisation it serves.
+ */
+export type Actor = { kind: 'operator' } | { kind: 'participant'; participant: ParticipantRecord; grants: GrantRecord[] };
+
 export const OPERATOR_KEY_SETTING = 'operator-key-hash';
 const KEY_PATTERN = /^dvct_([0-9a-f]{12})_([A-Za-z0-9_-]{43,})$/;
 

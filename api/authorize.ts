@@ -12,7 +12,7 @@ import {
 } from '../domain/authority';
 import { DvctError } from '../domain/errors';
 import type { ExchangeReport, UseCaseContract } from '../domain/types';
-import type { Principal } from './auth';
+import type { Actor } from './auth';
 import type { AppEnv } from './context';
 
 /**
@@ -21,16 +21,16 @@ import type { AppEnv } from './context';
  * outside the caller's organisation's scope is a 404, worded exactly as for one that does not exist.
  */
 
-export function authorityPrincipal(p: Principal): AuthorityPrincipal {
+export function authorityPrincipal(p: Actor): AuthorityPrincipal {
   return p.kind === 'operator' ? p : { kind: 'participant', participantId: p.participant.id, roles: authorityRolesOf(p.participant.roles) };
 }
 
-export function decision(p: Principal, action: Action, object: AuthzObject, now = new Date()): Decision {
+export function decision(p: Actor, action: Action, object: AuthzObject, now = new Date()): Decision {
   return decide(authorityPrincipal(p), p.kind === 'operator' ? [] : p.grants, action, object, now);
 }
 
 /** True when the caller may do `action` on `object`; for filtering lists. */
-export function allowed(p: Principal, action: Action, object: AuthzObject, now = new Date()): boolean {
+export function allowed(p: Actor, action: Action, object: AuthzObject, now = new Date()): boolean {
   return decision(p, action, object, now).outcome === 'allow';
 }
 

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { chainKey } from '../chain/ids';
 import { DvctError } from '../domain/errors';
+import { chainSubjectOf } from '../domain/workflow-ids';
 import { exchangeClaimSchema, verifyExchange, type ExchangeClaim, type VerificationItem } from '../domain/verification';
 import { authorize, exchangeObject, notFound } from './authorize';
 import type { AppEnv, FederatedApiDeps } from './context';
@@ -49,7 +50,8 @@ async function findClaim(deps: FederatedApiDeps, exchangeId: string): Promise<{ 
 
 /**
  * GET /v1/exchanges/{id}/verification: from the chain (read here) and the running instance's
- * claim, item by item, whether what each instance holds is what was anchored.
+ * claim, item by item, whether what each instance holds is what was anchored — the exchange's own
+ * round, each correction round, and this instance's own copies of the anchored nodes.
  */
 export async function verifyExchangeHere(c: Context<AppEnv>, exchangeId: string, deps: FederatedApiDeps): Promise<VerificationReport> {
   const { claim, unreachable } = await findClaim(deps, exchangeId);
@@ -57,21 +59,30 @@ export async function verifyExchangeHere(c: Context<AppEnv>, exchangeId: string,
   if (!claim) {
     if (unreachable.length === 0) throw notFound({ label: `exchange ${exchangeId}` });
     // Where it ran cannot be told while a member is down: say which members could not be asked.
-    const items = unreachable.map((u): VerificationItem => ({ item: 'record', id: exchangeId, instanceId: u.instanceId, match: false, reason: `unreachable: ${u.kind === 'unreachable' ? u.detail : ''}` }));
+    const items = unreachable.map((u): VerificationItem => ({ item: 'record', id: exchangeId, subject: exchangeId, instanceId: u.instanceId, match: false, reason: `unreachable: ${u.kind === 'unreachable' ? u.detail : ''}` }));
     return { exchangeId, verified: false, checkedAt, items };
   }
+  const everyLine = [...(claim.lines ?? []), ...claim.rounds.flatMap((r) => r.lines)];
   authorize(
     c,
     'exchanges:read',
-    exchangeObject({ id: exchangeId, usecaseContractId: claim.usecaseContractId, providerId: claim.providerId, consumerId: claim.consumerId }, claim.lines ?? [], claim.orchestratorId),
+    exchangeObject({ id: exchangeId, usecaseContractId: claim.usecaseContractId, providerId: claim.providerId, consumerId: claim.consumerId }, everyLine, claim.orchestratorId),
   );
-  const [events, participants] = await Promise.all([deps.chain.exchangeEvents(exchangeId), deps.store.getParticipants(Object.keys(claim.wallets))]);
+  const [events, roundEvents, participants, copies] = await Promise.all([
+    deps.chain.exchangeEvents(exchangeId),
+    Promise.all(claim.rounds.map(async (r) => [r.incidentId, await deps.chain.exchangeEvents(chainSubjectOf(exchangeId, r.incidentId))] as const)),
+    deps.store.getParticipants(Object.keys(claim.wallets)),
+    // What this instance holds itself of the anchored nodes, when the exchange ran elsewhere.
+    claim.instanceId === deps.directory.self ? Promise.resolve([]) : Promise.all(claim.nodeIds.map((id) => deps.store.getNode(id))),
+  ]);
   const wallets = new Map(participants.map((p) => [p.id, p.walletAddress]));
   const items = verifyExchange({
     claim,
     events,
+    roundEvents: new Map(roundEvents),
     keyOf: chainKey,
     walletOf: (id) => wallets.get(id),
+    own: { instanceId: deps.directory.self, nodes: copies.flatMap((n) => (n ? [n] : [])) },
   });
   return { exchangeId, verified: items.every((i) => i.match), checkedAt, items };
 }

@@ -1,7 +1,7 @@
 import type { Lineage, LinkRecord, NodeRecord, Store } from '../db/store';
 import type { NodeViewFilter } from '../db/store/nodes';
 import { authorityRolesOf, type AuthorityRole, type AuthzObject } from '../domain/authority';
-import type { Principal } from './auth';
+import type { Actor } from './auth';
 import { decision } from './authorize';
 
 /**
@@ -21,6 +21,11 @@ import { decision } from './authorize';
  * exchange that created it: contract, provider, consumer) shows only to its owner or a party of
  * that exchange; its links and awards only where their exchanges are visible. A walk goes along
  * visible links only. Reading needs `lineage:read` in effect for the link's exchange and contract.
+ *
+ * The same rules decide what a peer instance is told when it asks on an organisation's behalf
+ * (GET /v1/peer/nodes/{id}/lineage), judged on what this instance holds: the exchanges that ran
+ * here, the updates that reached its nodes or that it handed to the home of the organisation's
+ * nodes, and the links it holds under contracts the organisation orchestrates.
  */
 export interface LineageScope {
   /** The decision for the node as a whole: its object for authorize(). */
@@ -29,34 +34,47 @@ export interface LineageScope {
   viewFilter(node: NodeRecord): NodeViewFilter | undefined;
   /** The walk restricted to visible links and the nodes they reach from `startId`. */
   restrict(walk: Lineage, startId: string): Lineage;
+  /**
+   * Whether the reader's grants cover a link a peer showed it: the peer judged what the
+   * organisation may see there; a key's grants (a restricted key's contracts, exchanges, periods)
+   * only this instance knows.
+   */
+  grantsCover(link: { exchangeId: string; usecaseContractId: string }): boolean;
 }
 
 /** The roles that carry lineage:read: the ones a party reads lineage in. */
 const LINEAGE_ROLES: readonly AuthorityRole[] = ['connector', 'orchestrator'];
 
-export async function lineageScopeOf(principal: Principal, store: Store): Promise<LineageScope> {
+export async function lineageScopeOf(principal: Actor, store: Store): Promise<LineageScope> {
   if (principal.kind === 'operator') {
     return {
       nodeObject: (node) => ({ label: `node ${node.nodeId}`, scopes: [], parties: {} }),
       viewFilter: () => undefined,
       restrict: (walk) => walk,
+      grantsCover: () => true,
     };
   }
   const me = principal.participant.id;
-  const [party, reached] = await Promise.all([store.exchangeIdsOfParty(me), store.exchangesReachingNodesOf(me)]);
-  const partyOf = new Set(party);
-  const visibleExchanges = new Set([...party, ...reached]);
-  const contractOf = await store.usecaseContractsOf([...visibleExchanges]);
+  const [party, reached, orchestrated] = await Promise.all([store.exchangeIdsOfParty(me), store.exchangesReachingNodesOf(me), store.linkedExchangesOrchestratedBy(me)]);
+  // The contract's orchestrator is a party to each of its exchanges, wherever they ran.
+  const partyOf = new Set([...party, ...orchestrated.keys()]);
+  const visibleExchanges = new Set([...partyOf, ...reached]);
+  const recorded = await store.usecaseContractsOf([...visibleExchanges]);
+  // An exchange that ran elsewhere has no record here: its links name its contract.
+  const contractOf = new Map([...orchestrated, ...recorded]);
   const roles = authorityRolesOf(principal.participant.roles).filter((r) => LINEAGE_ROLES.includes(r));
   const now = new Date();
 
+  const granted = (exchangeId: string, usecaseContractId: string): boolean => {
+    const scopes = [`exchange:${exchangeId}`, `contract:${usecaseContractId}`];
+    return decision(principal, 'lineage:read', { label: `exchange ${exchangeId}`, scopes, parties: { [me]: roles } }, now).outcome === 'allow';
+  };
   // One decision per exchange: its id and contract are what a grant's scope can name.
   const readable = new Map<string, boolean>();
   const readableExchange = (exchangeId: string): boolean => {
     let ok = readable.get(exchangeId);
     if (ok === undefined) {
-      const scopes = [`exchange:${exchangeId}`, `contract:${contractOf.get(exchangeId) ?? ''}`];
-      ok = visibleExchanges.has(exchangeId) && decision(principal, 'lineage:read', { label: `exchange ${exchangeId}`, scopes, parties: { [me]: roles } }, now).outcome === 'allow';
+      ok = visibleExchanges.has(exchangeId) && granted(exchangeId, contractOf.get(exchangeId) ?? '');
       readable.set(exchangeId, ok);
     }
     return ok;
@@ -92,5 +110,6 @@ export async function lineageScopeOf(principal: Principal, store: Store): Promis
       }
       return { nodes: walk.nodes.filter((n) => reachable.has(n.nodeId)), edges: edges.filter((e) => reachable.has(e.parentNodeId)), truncated: walk.truncated };
     },
+    grantsCover: (link) => granted(link.exchangeId, link.usecaseContractId),
   };
 }

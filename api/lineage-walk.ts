@@ -91,10 +91,16 @@ export async function localWalk(
 
 export const CANNOT_SIGN = 'this instance cannot sign peer requests';
 
-/** Asks a node's home for its walk; every way that can fail is a reason, never a throw. */
-export async function askPeerForLineage(peers: PeerClient | undefined, direction: WalkDirection, call: PeerCall): Promise<PeerAnswer> {
+/** Why an operator's walk stops at this instance's border. */
+export const OPERATOR_STAYS_HERE = 'peers answer for an organisation: the operator key sees this instance\'s copy only';
+
+/**
+ * Asks a node's home for its walk as `organisation` may see it there (the peer applies its own
+ * tenant-isolation rules); every way that can fail is a reason, never a throw.
+ */
+export async function askPeerForLineage(peers: PeerClient | undefined, direction: WalkDirection, call: PeerCall, organisation: string): Promise<PeerAnswer> {
   if (!peers) return { ok: false, reason: CANNOT_SIGN };
-  const query = new URLSearchParams({ direction, ...(call.depth === null ? {} : { depth: String(call.depth) }) });
+  const query = new URLSearchParams({ direction, ...(call.depth === null ? {} : { depth: String(call.depth) }), organisation });
   try {
     const res = await peers.request(call.instanceId, 'GET', `/v1/peer/nodes/${encodeURIComponent(call.nodeId)}/lineage?${query}`);
     if (res.status !== 200) return { ok: false, reason: `${call.instanceId} answered ${res.status}${res.body?.code ? ` ${res.body.code}` : ''}` };

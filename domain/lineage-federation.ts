@@ -135,6 +135,27 @@ export async function walkAcrossInstances(
   return { graph, unreachable };
 }
 
+/**
+ * The part of a peer's answer the asker's key may read: the links `keep` admits, and the nodes
+ * still joined to the node asked about through them (the peer judged what the organisation may
+ * see; a key restricted to some contracts or exchanges sees less than its organisation).
+ */
+export function keepLinks(graph: FederatedGraph, startId: string, keep: (edge: FederatedEdge) => boolean): FederatedGraph {
+  const edges = graph.edges.filter(keep);
+  const joined = new Set([startId]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const e of edges) {
+      if (joined.has(e.from) !== joined.has(e.to)) {
+        joined.add(e.from);
+        joined.add(e.to);
+        grew = true;
+      }
+    }
+  }
+  return { nodes: graph.nodes.filter((n) => joined.has(n.nodeId)), edges: edges.filter((e) => joined.has(e.from) && joined.has(e.to)), truncated: graph.truncated };
+}
+
 /** The two directions' results as one answer (the walks of 'both'): nodes and links once each. */
 export function combineWalks(walks: { graph: FederatedGraph; unreachable: Unreachable[] }[]): { graph: FederatedGraph; unreachable: Unreachable[] } {
   const empty: FederatedGraph = { nodes: [], edges: [], truncated: false };

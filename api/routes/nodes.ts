@@ -2,11 +2,11 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { LineageDirection, NodeRecord } from '../../db/records';
 import type { Store } from '../../db/store';
-import { combineWalks, walkAcrossInstances } from '../../domain/lineage-federation';
+import { combineWalks, keepLinks, walkAcrossInstances, type PeerAnswer, type PeerCall, type WalkDirection } from '../../domain/lineage-federation';
 import { authorize, notFound } from '../authorize';
 import { createRouter, type ApiRouter, type AppEnv, type FederatedApiDeps } from '../context';
 import { lineageScopeOf, type LineageScope } from '../lineage-scope';
-import { askPeerForLineage, lineageEdgeSchema, lineageNodeSchema, localWalk } from '../lineage-walk';
+import { askPeerForLineage, lineageEdgeSchema, lineageNodeSchema, localWalk, OPERATOR_STAYS_HERE } from '../lineage-walk';
 import { authenticated, json, problems } from '../openapi';
 import { nodeUrlFor, nodeViewSchema } from '../views';
 
@@ -70,7 +70,7 @@ const lineageRoute = createRoute({
   path: '/v1/nodes/{nodeId}/lineage',
   tags: ['nodes'],
   summary: 'Back and forward chain tracking from a node',
-  description: `${LINEAGE_VISIBILITY} The walk follows visible links only. Where it reaches a node homed on a peer instance, that instance is asked (signed) for the rest of the walk from there; a peer that cannot be asked leaves the answer partial (\`partial\`, \`unreachable\`), never an error.`,
+  description: `${LINEAGE_VISIBILITY} The walk follows visible links only. Where it reaches a node homed on a peer instance, that instance is asked (signed, for the caller's organisation) for the rest of the walk from there, and answers only what that organisation may see by the same rules; the caller's key keeps what its grants cover. A peer that cannot be asked leaves the answer partial (\`partial\`, \`unreachable\`), never an error; the operator key is answered from this instance's copy only.`,
   security: authenticated,
   request: { params: nodeParams, query: lineageQuery },
   responses: { 200: json(lineageSchema, 'The nodes and links reached'), ...problems(400, 404) },
@@ -112,13 +112,21 @@ export function nodeRoutes({ store, directory, peers }: FederatedApiDeps): ApiRo
     const { direction, depth } = c.req.valid('query');
     const { scope } = await authorizedNode(c, store, nodeId);
     const depths = depthsFor(direction, depth);
+    const principal = c.get('principal');
+    // A peer is asked for the caller's organisation and answers what that organisation may see
+    // there; of that, the caller keeps what its key's grants cover.
+    const askPeer = async (d: WalkDirection, call: PeerCall): Promise<PeerAnswer> => {
+      if (principal.kind === 'operator') return { ok: false, reason: OPERATOR_STAYS_HERE };
+      const answer = await askPeerForLineage(peers, d, call, principal.participant.id);
+      return answer.ok ? { ok: true, graph: keepLinks(answer.graph, call.nodeId, (e) => scope.grantsCover(e)) } : answer;
+    };
     // Each direction walks here, then asks the home of every node homed elsewhere for the rest.
     const walks = await Promise.all(
       (['backward', 'forward'] as const)
         .filter((d) => depths[d] !== undefined)
         .map(async (d) => {
           const local = await localWalk({ store, directory }, nodeId, d, depths[d]!, (w) => scope.restrict(w, nodeId));
-          return walkAcrossInstances(local, { self: directory.self, startId: nodeId, direction: d, depth: depths[d]! }, (call) => askPeerForLineage(peers, d, call));
+          return walkAcrossInstances(local, { self: directory.self, startId: nodeId, direction: d, depth: depths[d]! }, (call) => askPeer(d, call));
         }),
     );
     const { graph, unreachable } = combineWalks(walks);

@@ -31,6 +31,11 @@ export interface AccessStore {
   rotateApiKey(participantId: string, keyId: string, replacement: NewApiKey): Promise<ApiKeyRecord | null>;
   /** What a key acts by: its own grants and, unless it is restricted, its organisation's; never revoked ones. */
   grantsOfKey(key: Pick<ApiKeyRecord, 'participantId' | 'keyId' | 'restricted'>): Promise<GrantRecord[]>;
+  /**
+   * What the organisation itself acts by, without any key's own grants: its organisation-wide
+   * grants, never revoked ones. A peer instance asking on an organisation's behalf gets this much.
+   */
+  organisationGrants(participantId: string): Promise<GrantRecord[]>;
   /** Every grant of the organisation and of its keys, revoked ones included, oldest first. */
   listGrants(participantId: string): Promise<GrantRecord[]>;
   createGrants(grants: readonly NewGrant[]): Promise<GrantRecord[]>;
@@ -138,6 +143,11 @@ export function accessStore(orm: Orm): AccessStore {
         ? { keyId: key.keyId, revokedAt: null }
         : { participantId: key.participantId, revokedAt: null, $or: [{ keyId: null }, { keyId: key.keyId }] };
       const rows = await orm.em.fork().find(AccessGrant, where, { orderBy: { createdAt: 'asc', id: 'asc' } });
+      return rows.map(toGrantRecord);
+    },
+
+    async organisationGrants(participantId) {
+      const rows = await orm.em.fork().find(AccessGrant, { participantId, keyId: null, revokedAt: null }, { orderBy: { createdAt: 'asc', id: 'asc' } });
       return rows.map(toGrantRecord);
     },
 

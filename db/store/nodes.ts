@@ -34,8 +34,17 @@ export interface NodeStore {
    * exchanges a reader may see.
    */
   getNodeView(nodeId: string, nodeUrl: (nodeId: string, homeInstanceId: string | null) => string, only?: NodeViewFilter): Promise<NodeView | null>;
-  /** The exchanges whose prevRoot update reached a node the participant owns: its data's descendants. */
+  /**
+   * The exchanges whose prevRoot update reached a node the participant owns: its data's
+   * descendants. Reached here (the node's home recorded it), or handed by this instance to the
+   * peer that is the node's home and accepted there — what this instance knows of it either way.
+   */
   exchangesReachingNodesOf(ownerId: string): Promise<string[]>;
+  /**
+   * The exchanges of the links this instance holds under use-case contracts the participant
+   * orchestrates, with each link's contract: a peer holds links of exchanges that ran elsewhere.
+   */
+  linkedExchangesOrchestratedBy(orchestratorId: string): Promise<Map<string, string>>;
 }
 
 /** What one reader may see of a node. */
@@ -150,10 +159,22 @@ export function nodeStore(orm: Orm): NodeStore {
         .fork()
         .getConnection()
         .execute<{ exchange_id: string }[]>(
-          'select distinct p.exchange_id from node_propagation p join node n on n.node_id = p.ancestor_node_id where n.owner_id = ?',
-          [ownerId],
+          'select p.exchange_id from node_propagation p join node n on n.node_id = p.ancestor_node_id where n.owner_id = ? ' +
+            "union select u.exchange_id from peer_update u join node n on n.node_id = u.parent_node_id where n.owner_id = ? and u.status = 'delivered'",
+          [ownerId, ownerId],
         );
-      return rows.map((r) => r.exchange_id).sort();
+      return [...new Set(rows.map((r) => r.exchange_id))].sort();
+    },
+
+    async linkedExchangesOrchestratedBy(orchestratorId) {
+      const rows = await orm.em
+        .fork()
+        .getConnection()
+        .execute<{ exchange_id: string; usecase_contract_id: string }[]>(
+          'select distinct l.exchange_id, l.usecase_contract_id from node_link l join use_case_contract c on c.id = l.usecase_contract_id where c.orchestrator_id = ?',
+          [orchestratorId],
+        );
+      return new Map(rows.map((r) => [r.exchange_id, r.usecase_contract_id]));
     },
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { combineWalks, mergeWalk, nextPeerCalls, walkAcrossInstances, type FederatedEdge, type FederatedGraph, type FederatedNode, type PeerAnswer, type PeerCall } from '../../domain/lineage-federation';
+import { combineWalks, keepLinks, mergeWalk, nextPeerCalls, walkAcrossInstances, type FederatedEdge, type FederatedGraph, type FederatedNode, type PeerAnswer, type PeerCall } from '../../domain/lineage-federation';
 
 const node = (nodeId: string, instanceId: string, over: Partial<FederatedNode> = {}): FederatedNode => ({
   nodeId,
@@ -100,5 +100,15 @@ describe('lineage across instances', () => {
     ]);
     expect(both.graph.nodes.map((n) => n.nodeId)).toEqual(['out', 'mid', 'next']);
     expect(both.unreachable).toEqual([u]);
+  });
+
+  it('keeps of a peer\'s answer only the links a key may read and what they still join to the node asked about', () => {
+    const answer = graph([node('mid', 'B'), node('raw', 'C'), node('seed', 'C'), node('side', 'B')], [edge('raw', 'mid'), edge('seed', 'raw'), edge('side', 'mid')], true);
+    const kept = keepLinks(answer, 'mid', (e) => e.exchangeId !== 'x-raw-mid');
+    // Without raw → mid, raw and seed are cut off from mid (even though seed → raw is readable).
+    expect(kept.nodes.map((n) => n.nodeId)).toEqual(['mid', 'side']);
+    expect(kept.edges.map((e) => `${e.from}>${e.to}`)).toEqual(['side>mid']);
+    expect(kept.truncated).toBe(true);
+    expect(keepLinks(answer, 'mid', () => true)).toEqual(answer);
   });
 });

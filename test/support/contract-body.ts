@@ -29,11 +29,12 @@ export function contractBody(
 }
 
 /**
- * The design document's sequence contract, with participant ids `<prefix>-o`, `-p1`, `-c1`, `-c2`:
- * 5 points per use to the provider, 10 extra to an AI provider, 20 % of each award upstream over
- * two levels. Shared by every test that plays the sequence.
+ * The design document's sequence contract, with participant ids `<prefix>-o`, `-p1`, `-c1`, `-c2`
+ * (and whoever `moreParties` names, e.g. a distinct provider P2): 5 points per use to the
+ * provider, 10 extra to an AI provider, 20 % of each award upstream over two levels. Shared by
+ * every test that plays the sequence.
  */
-export function designSequenceContract(id: string, prefix: string, verificationWindowSeconds: number): Record<string, unknown> {
+export function designSequenceContract(id: string, prefix: string, verificationWindowSeconds: number, moreParties: Record<string, string[]> = {}): Record<string, unknown> {
   return contractBody(
     id,
     `${prefix}-o`,
@@ -41,6 +42,7 @@ export function designSequenceContract(id: string, prefix: string, verificationW
       [`${prefix}-p1`]: ['data-provider'],
       [`${prefix}-c1`]: ['data-consumer', 'ai-provider', 'data-provider'],
       [`${prefix}-c2`]: ['data-consumer'],
+      ...moreParties,
     },
     {
       title: 'Skills analytics',

@@ -9,7 +9,7 @@ import { parseDirectory } from '../../domain/directory';
 import { findFreePort } from '../../scripts/services/ports';
 import { chainClients, fund, fundedAccount } from './chain';
 import { designSequenceContract } from './contract-body';
-import { deposit, registerMember, startStack, type Member, type Stack } from './stack';
+import { deposit, registerMember, startStack, type Member, type Stack, type StackOptions } from './stack';
 
 /**
  * Several DVCT instances in one test file, the way a dataspace runs them: each with its own
@@ -20,12 +20,21 @@ export interface Instance {
   id: string;
   url: string;
   stack: Stack;
+  /** The instance's chain signer, which also signs its requests to peers (a test plays a peer with it). */
+  signerKey: Hex;
   /** Takes the instance away (its HTTP server and its worker) and brings it back, as a peer going down. */
   stop(): Promise<void>;
   start(): Promise<void>;
 }
 
-export async function startFederation(spec: { id: string; participants: string[] }[]): Promise<{ instances: Instance[]; deployment: Deployment; close(): Promise<void> }> {
+export interface InstanceSpec {
+  id: string;
+  participants: string[];
+  /** Wraps the instance's real activities, e.g. to hold a step while a test takes a peer away. */
+  wrapActivities?: StackOptions['wrapActivities'];
+}
+
+export async function startFederation(spec: InstanceSpec[]): Promise<{ instances: Instance[]; deployment: Deployment; close(): Promise<void> }> {
   const admin = await fundedAccount();
   const adminClients = await chainClients(admin.privateKey);
   const deployment = await ensureDeployment({ clients: adminClients });
@@ -55,7 +64,10 @@ export async function startFederation(spec: { id: string; participants: string[]
   for (const [i, s] of spec.entries()) {
     const entry = file.instances[i]!;
     const directory = parseDirectory(file, { instanceId: s.id, publicUrl: entry.url, signerAddress: entry.signerAddress });
-    const stack = await startStack({ federation: { instanceId: s.id, publicUrl: entry.url, namespace: namespaces[i]!, directory, signerKey: signers[i]!, deployment } });
+    const stack = await startStack({
+      federation: { instanceId: s.id, publicUrl: entry.url, namespace: namespaces[i]!, directory, signerKey: signers[i]!, deployment },
+      ...(s.wrapActivities ? { wrapActivities: s.wrapActivities } : {}),
+    });
     let server: ServerType | undefined;
     const listen = () =>
       new Promise<void>((resolve) => {
@@ -65,6 +77,7 @@ export async function startFederation(spec: { id: string; participants: string[]
       id: s.id,
       url: entry.url,
       stack,
+      signerKey: signers[i]!,
       async stop() {
         const closing = server;
         server = undefined;
@@ -106,18 +119,22 @@ export async function eventually(check: () => Promise<void>, timeoutMs = 30_000)
 }
 
 /**
- * The design document's members on three instances: dvct-p1 serves provider P1, dvct-c1 serves
- * C1 (consumer and AI provider, and provider of its chain data), dvct-c2 serves consumer C2 and
- * the orchestrator. Each organisation registers (with its initial points) on its home and is made
- * known, same wallet, to the other two; every instance holds the use case's contract; the payers
- * deposit on their homes. Participant ids are `<prefix>-p1`, `<prefix>-c1`, `<prefix>-c2`, `<prefix>-o`.
+ * The design document's participants on three instances, each organisation on the instance the
+ * sequence diagrams give its DVCT: dvct-p1 serves provider P1, dvct-p2 serves provider P2, dvct-c
+ * serves the consumers C1 and C2 and the orchestrator (the diagrams' dvct-c1 and dvct-c2 as one
+ * instance: the three instances the suite's Temporal server has namespaces for). P2's data is
+ * chain data made from P1's raw data (the diagrams' "chain data DP2"), so P2 also consumes. Each
+ * organisation registers (with its initial points) on its home and is made known, same wallet, to
+ * the other two; every instance holds the use case's contract; the payers deposit on their homes.
+ * Participant ids are `<prefix>-p1`, `-p2`, `-c1`, `-c2`, `-o`.
  */
 export interface DesignFederation {
   federation: Awaited<ReturnType<typeof startFederation>>;
   p1i: Instance;
-  c1i: Instance;
-  c2i: Instance;
+  p2i: Instance;
+  ci: Instance;
   p1: Member;
+  p2: Member;
   c1: Member;
   c2: Member;
   o: Member;
@@ -125,32 +142,45 @@ export interface DesignFederation {
   key(instance: Instance, member: Member): string;
 }
 
-export async function startDesignFederation(prefix: string, usecaseContractId: string): Promise<DesignFederation> {
-  const id = { p1: `${prefix}-p1`, c1: `${prefix}-c1`, c2: `${prefix}-c2`, o: `${prefix}-o` };
-  const federation = await startFederation([
+export type DesignInstanceId = 'dvct-p1' | 'dvct-p2' | 'dvct-c';
+
+export async function startDesignFederation(
+  prefix: string,
+  usecaseContractId: string,
+  opts: { wrapActivities?: Partial<Record<DesignInstanceId, StackOptions['wrapActivities']>> } = {},
+): Promise<DesignFederation> {
+  const id = { p1: `${prefix}-p1`, p2: `${prefix}-p2`, c1: `${prefix}-c1`, c2: `${prefix}-c2`, o: `${prefix}-o` };
+  const spec: { id: DesignInstanceId; participants: string[] }[] = [
     { id: 'dvct-p1', participants: [id.p1] },
-    { id: 'dvct-c1', participants: [id.c1] },
-    { id: 'dvct-c2', participants: [id.c2, id.o] },
-  ]);
-  const [p1i, c1i, c2i] = federation.instances as [Instance, Instance, Instance];
+    { id: 'dvct-p2', participants: [id.p2] },
+    { id: 'dvct-c', participants: [id.c1, id.c2, id.o] },
+  ];
+  const federation = await startFederation(spec.map((s) => ({ ...s, wrapActivities: opts.wrapActivities?.[s.id] })));
+  const [p1i, p2i, ci] = federation.instances as [Instance, Instance, Instance];
   const roles: Record<string, string[]> = {
     [id.p1]: ['data-provider'],
+    [id.p2]: ['data-consumer', 'data-provider'],
     [id.c1]: ['data-consumer', 'ai-provider', 'data-provider'],
     [id.c2]: ['data-consumer'],
     [id.o]: ['orchestrator'],
   };
   const p1 = await registerMember(p1i.stack, { id: id.p1, roles: roles[id.p1]! });
-  const c1 = await registerMember(c1i.stack, { id: id.c1, roles: roles[id.c1]!, initialPoints: 100 });
-  const c2 = await registerMember(c2i.stack, { id: id.c2, roles: roles[id.c2]!, initialPoints: 100 });
-  const o = await registerMember(c2i.stack, { id: id.o, roles: roles[id.o]!, initialPoints: 100 });
-  const keys = new Map<string, string>([
-    [`dvct-p1/${p1.id}`, p1.apiKey],
-    [`dvct-c1/${c1.id}`, c1.apiKey],
-    [`dvct-c2/${c2.id}`, c2.apiKey],
-    [`dvct-c2/${o.id}`, o.apiKey],
+  const p2 = await registerMember(p2i.stack, { id: id.p2, roles: roles[id.p2]!, initialPoints: 100 });
+  const c1 = await registerMember(ci.stack, { id: id.c1, roles: roles[id.c1]!, initialPoints: 100 });
+  const c2 = await registerMember(ci.stack, { id: id.c2, roles: roles[id.c2]!, initialPoints: 100 });
+  const o = await registerMember(ci.stack, { id: id.o, roles: roles[id.o]!, initialPoints: 100 });
+  const members = [p1, p2, c1, c2, o];
+  const homeOf = new Map<string, Instance>([
+    [p1.id, p1i],
+    [p2.id, p2i],
+    [c1.id, ci],
+    [c2.id, ci],
+    [o.id, ci],
   ]);
-  for (const instance of [p1i, c1i, c2i]) {
-    for (const m of [p1, c1, c2, o]) {
+  const keys = new Map(members.map((m) => [`${homeOf.get(m.id)!.id}/${m.id}`, m.apiKey]));
+  const contract = designSequenceContract(usecaseContractId, prefix, 1, { [id.p2]: ['data-consumer', 'data-provider'] });
+  for (const instance of [p1i, p2i, ci]) {
+    for (const m of members) {
       if (keys.has(`${instance.id}/${m.id}`)) continue;
       const res = await instance.stack.request('POST', '/v1/participants', {
         key: instance.stack.operatorKey,
@@ -159,11 +189,12 @@ export async function startDesignFederation(prefix: string, usecaseContractId: s
       if (res.status !== 201) throw new Error(`registering ${m.id} on ${instance.id}: ${res.status} ${JSON.stringify(res.body)}`);
       keys.set(`${instance.id}/${m.id}`, res.body.apiKey);
     }
-    const created = await instance.stack.request('POST', '/v1/contracts', { key: instance.stack.operatorKey, body: designSequenceContract(usecaseContractId, prefix, 1) });
+    const created = await instance.stack.request('POST', '/v1/contracts', { key: instance.stack.operatorKey, body: contract });
     if (created.status !== 201) throw new Error(`contract on ${instance.id}: ${created.status} ${JSON.stringify(created.body)}`);
   }
-  await deposit(c2i.stack, o, 50);
-  await deposit(c1i.stack, c1, 50);
-  await deposit(c2i.stack, c2, 50);
-  return { federation, p1i, c1i, c2i, p1, c1, c2, o, key: (instance, member) => keys.get(`${instance.id}/${member.id}`)! };
+  await deposit(ci.stack, o, 50);
+  await deposit(ci.stack, c1, 50);
+  await deposit(ci.stack, c2, 50);
+  await deposit(p2i.stack, p2, 50);
+  return { federation, p1i, p2i, ci, p1, p2, c1, c2, o, key: (instance, member) => keys.get(`${instance.id}/${member.id}`)! };
 }
