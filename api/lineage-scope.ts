@@ -31,6 +31,20 @@ export interface LineageScope {
   restrict(walk: Lineage, startId: string): Lineage;
 }
 
+/** The exchanges whose links an organisation may see, by the rules above, whatever its keys' grants. */
+export interface LinkVisibility {
+  /** The exchanges it is a party to. */
+  partyOf: ReadonlySet<string>;
+  /** Those, and the exchanges whose prevRoot update reached a node it owns. */
+  visibleExchanges: ReadonlySet<string>;
+}
+
+/** The one place the rules above are read from the database: lineage walks and provider reports both use it. */
+export async function linkVisibilityOf(store: Store, participantId: string): Promise<LinkVisibility> {
+  const [party, reached] = await Promise.all([store.exchangeIdsOfParty(participantId), store.exchangesReachingNodesOf(participantId)]);
+  return { partyOf: new Set(party), visibleExchanges: new Set([...party, ...reached]) };
+}
+
 /** The roles that carry lineage:read: the ones a party reads lineage in. */
 const LINEAGE_ROLES: readonly AuthorityRole[] = ['connector', 'orchestrator'];
 
@@ -43,9 +57,7 @@ export async function lineageScopeOf(principal: Principal, store: Store): Promis
     };
   }
   const me = principal.participant.id;
-  const [party, reached] = await Promise.all([store.exchangeIdsOfParty(me), store.exchangesReachingNodesOf(me)]);
-  const partyOf = new Set(party);
-  const visibleExchanges = new Set([...party, ...reached]);
+  const { partyOf, visibleExchanges } = await linkVisibilityOf(store, me);
   const contractOf = await store.usecaseContractsOf([...visibleExchanges]);
   const roles = authorityRolesOf(principal.participant.roles).filter((r) => LINEAGE_ROLES.includes(r));
   const now = new Date();
