@@ -3,7 +3,7 @@ import { exchangeReportSchema } from '../../domain/schemas';
 import type { ExchangeReport } from '../../domain/types';
 import { exchangeIdFor, exchangeWorkflowId, sha256Hex } from '../../lib/ids';
 import { canonicalJson } from '../../lib/record-hash';
-import { recordAction } from '../audit-trail';
+import { auditedChange } from '../audit-trail';
 import { authorize, newExchangeObject } from '../authorize';
 import { createRouter, type ApiRouter, type FederatedApiDeps } from '../context';
 import { exchangeIdParams, exchangeView, exchangeViewSchema } from '../exchange-view';
@@ -73,20 +73,32 @@ export function exchangeRoutes(deps: FederatedApiDeps): ApiRouter {
     authorize(c, 'exchanges:report', newExchangeObject(report));
 
     const exchangeId = exchangeIdFor(report);
-    const { exchange, created } = await store.insertExchangeIfAbsent({
-      id: exchangeId,
-      kind: 'exchange',
-      workflowId: exchangeWorkflowId(exchangeId),
-      usecaseContractId: report.usecaseContractId,
-      consumerId: report.dataConsumerId,
-      providerId: report.dataProviderId,
-      report,
-      settlementRound: null,
-      requestHash: requestHashOf(report),
-      idempotencyKey,
-      status: 'running',
-      stage: 'received',
-    });
+    // Recorded with its entry before the run starts: a started run never lacks the report behind it.
+    const { exchange, created } = await auditedChange(
+      c,
+      store,
+      () =>
+        store.insertExchangeIfAbsent({
+          id: exchangeId,
+          kind: 'exchange',
+          workflowId: exchangeWorkflowId(exchangeId),
+          usecaseContractId: report.usecaseContractId,
+          consumerId: report.dataConsumerId,
+          providerId: report.dataProviderId,
+          report,
+          settlementRound: null,
+          requestHash: requestHashOf(report),
+          idempotencyKey,
+          status: 'running',
+          stage: 'received',
+        }),
+      ({ exchange, created }) => ({
+        action: created ? 'exchange.report' : 'exchange.report-again',
+        object: `exchange:${exchangeId}`,
+        after: { report: exchange.report ?? report, idempotencyKey },
+        workflowId: exchange.workflowId,
+      }),
+    );
     // Started on every request, not only the first: a crash between the insert and the start is
     // healed by the client's retry, and Temporal keeps one run per workflow id.
     const stored = exchange.report ?? report;
@@ -103,7 +115,6 @@ export function exchangeRoutes(deps: FederatedApiDeps): ApiRouter {
       ),
     );
     if (!exchange.runId && run.runId) await store.updateExchange(exchangeId, { runId: run.runId });
-    recordAction(c, { action: created ? 'exchange.report' : 'exchange.report-again', object: `exchange:${exchangeId}`, after: { report: stored, idempotencyKey }, workflowId: run.workflowId });
 
     return c.json(
       {

@@ -5,7 +5,7 @@ import { pointsToUnits, toUnits, unitsToPoints } from '../../domain/amounts';
 import { authorityRolesOf, defaultGrantTerms, type Permission } from '../../domain/authority';
 import { participantInputSchema } from '../../domain/schemas';
 import { issueApiKey } from '../auth';
-import { recordAction } from '../audit-trail';
+import { auditedChange } from '../audit-trail';
 import { authorize, instanceObject } from '../authorize';
 import type { Context } from 'hono';
 import { createRouter, type ApiDeps, type ApiRouter, type AppEnv } from '../context';
@@ -141,12 +141,17 @@ export function participantRoutes({ store, workflows, chain, log }: ApiDeps): Ap
     const key = issueApiKey();
     const webhookSecret = randomBytes(32).toString('hex');
     // Every organisation starts with every permission of its roles, everywhere, open-ended; it narrows them itself.
-    const participant = await store.registerParticipant(
-      { id: input.id, name: input.name, roles: input.roles, walletAddress: input.walletAddress, webhookUrl: input.webhookUrl ?? null, webhookSecret },
-      { keyId: key.keyId, participantId: input.id, secretHash: key.secretHash, label: 'first key', restricted: false, createdBy: 'operator' },
-      defaultGrantTerms(authorityRolesOf(input.roles), new Date()),
+    const participant = await auditedChange(
+      c,
+      store,
+      () =>
+        store.registerParticipant(
+          { id: input.id, name: input.name, roles: input.roles, walletAddress: input.walletAddress, webhookUrl: input.webhookUrl ?? null, webhookSecret },
+          { keyId: key.keyId, participantId: input.id, secretHash: key.secretHash, label: 'first key', restricted: false, createdBy: 'operator' },
+          defaultGrantTerms(authorityRolesOf(input.roles), new Date()),
+        ),
+      (participant) => ({ action: 'participant.register', object: `participant:${participant.id}`, after: { ...publicView(participant), keyId: key.keyId } }),
     );
-    recordAction(c, { action: 'participant.register', object: `participant:${participant.id}`, after: { ...publicView(participant), keyId: key.keyId } });
     const body: z.infer<typeof registrationSchema> = { participant: publicView(participant), apiKey: key.key, webhookSecret };
     if (initialUnits > 0n) {
       // The participant exists now and its key cannot be shown again: a failed start must not turn

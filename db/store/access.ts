@@ -7,7 +7,7 @@ import { ApiKey, type ApiKeyRow } from '../entities/api-key';
 import { Participant } from '../entities/participant';
 import type { Orm } from '../orm';
 import type { ApiKeyRecord, GrantRecord, NewApiKey, NewGrant, NewParticipant, ParticipantRecord } from '../records';
-import { asDriverException, type Em } from './support';
+import { asDriverException, session, type Em } from './support';
 
 /**
  * Keys and grants: who may act, and by which grants. Writes that belong together (a registration
@@ -55,7 +55,7 @@ function keyRecord(key: NewApiKey, createdAt: Date): ApiKeyRecord {
 
 export function accessStore(orm: Orm): AccessStore {
   async function inTransaction<T>(work: (tx: Em) => Promise<T>, conflict: () => DvctError): Promise<T> {
-    const em = orm.em.fork();
+    const em = session(orm);
     try {
       return await em.transactional(work);
     } catch (error) {
@@ -92,17 +92,17 @@ export function accessStore(orm: Orm): AccessStore {
     },
 
     async findApiKey(keyId) {
-      const row = await orm.em.fork().findOne(ApiKey, { keyId });
+      const row = await session(orm).findOne(ApiKey, { keyId });
       return row ? toKeyRecord(row) : null;
     },
 
     async listApiKeys(participantId) {
-      const rows = await orm.em.fork().find(ApiKey, { participantId }, { orderBy: { createdAt: 'asc', keyId: 'asc' } });
+      const rows = await session(orm).find(ApiKey, { participantId }, { orderBy: { createdAt: 'asc', keyId: 'asc' } });
       return rows.map(toKeyRecord);
     },
 
     async revokeApiKey(participantId, keyId) {
-      const em = orm.em.fork();
+      const em = session(orm);
       await em.nativeUpdate(ApiKey, { keyId, participantId, revokedAt: null }, { revokedAt: new Date() });
       const row = await em.findOne(ApiKey, { keyId, participantId });
       return row ? toKeyRecord(row) : null;
@@ -137,12 +137,12 @@ export function accessStore(orm: Orm): AccessStore {
       const where = key.restricted
         ? { keyId: key.keyId, revokedAt: null }
         : { participantId: key.participantId, revokedAt: null, $or: [{ keyId: null }, { keyId: key.keyId }] };
-      const rows = await orm.em.fork().find(AccessGrant, where, { orderBy: { createdAt: 'asc', id: 'asc' } });
+      const rows = await session(orm).find(AccessGrant, where, { orderBy: { createdAt: 'asc', id: 'asc' } });
       return rows.map(toGrantRecord);
     },
 
     async listGrants(participantId) {
-      const rows = await orm.em.fork().find(AccessGrant, { participantId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+      const rows = await session(orm).find(AccessGrant, { participantId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
       return rows.map(toGrantRecord);
     },
 
@@ -151,7 +151,7 @@ export function accessStore(orm: Orm): AccessStore {
     },
 
     async revokeGrant(participantId, grantId) {
-      const em = orm.em.fork();
+      const em = session(orm);
       await em.nativeUpdate(AccessGrant, { id: grantId, participantId, revokedAt: null }, { revokedAt: new Date() });
       const row = await em.findOne(AccessGrant, { id: grantId, participantId });
       return row ? toGrantRecord(row) : null;

@@ -6,7 +6,7 @@ import { AuditAnchor, type AuditAnchorRow } from '../entities/audit-anchor';
 import { AuditEntry, type AuditEntryRow } from '../entities/audit-entry';
 import type { Orm } from '../orm';
 import type { AuditAnchorRecord, AuditEntryRecord, AuditFilter, NewAuditEntry } from '../records';
-import { asDriverException, insertOnce, type Em } from './support';
+import { asDriverException, insertOnce, session, type Em } from './support';
 
 export interface AuditStore {
   /**
@@ -15,6 +15,13 @@ export interface AuditStore {
    * so every entry is chained to the one before it. With a dedupKey, a second append returns the first.
    */
   appendAudit(e: NewAuditEntry): Promise<AuditEntryRecord>;
+  /**
+   * Makes a change and appends the entry that describes it in one transaction: both are committed,
+   * or neither (an entry that cannot be appended undoes the change; a change that fails leaves no
+   * entry). Every store call `change` makes joins the transaction. The transaction takes the
+   * trail's lock first, so audited changes are serialised with each other and with appends.
+   */
+  recordWithAudit<T>(change: () => Promise<T>, describe: (result: T) => NewAuditEntry): Promise<T>;
   /** Oldest first; `afterSeq` pages on. */
   listAudit(filter: AuditFilter, limit: number): Promise<AuditEntryRecord[]>;
   auditHead(): Promise<ChainLink | null>;
@@ -34,12 +41,14 @@ export function auditStore(orm: Orm): AuditStore {
     dialectOf(orm.em.getPlatform()) === 'postgresql' ? 'select pg_advisory_xact_lock(7426110002)' : 'delete from audit_entry where 1 = 0';
 
   async function byDedupKey(dedupKey: string): Promise<AuditEntryRecord | null> {
-    const row = await orm.em.fork().findOne(AuditEntry, { dedupKey });
+    const row = await session(orm).findOne(AuditEntry, { dedupKey });
     return row ? toEntryRecord(row) : null;
   }
 
+  const takeLock = (tx: Em) => tx.getConnection().execute(lockSql, [], 'run', tx.getTransactionContext());
+
   async function appendLocked(tx: Em, e: NewAuditEntry): Promise<AuditEntryRecord> {
-    await tx.getConnection().execute(lockSql, [], 'run', tx.getTransactionContext());
+    await takeLock(tx);
     const last = await tx.findOne(AuditEntry, { seq: { $gt: 0 } }, { orderBy: { seq: 'desc' }, fields: ['seq', 'hash'] });
     const entry = chainEntry(
       {
@@ -68,7 +77,7 @@ export function auditStore(orm: Orm): AuditStore {
         if (known) return known;
       }
       for (let attempt = 1; attempt <= APPEND_ATTEMPTS; attempt++) {
-        const em = orm.em.fork();
+        const em = session(orm);
         try {
           return await em.transactional((tx) => appendLocked(tx, e));
         } catch (error) {
@@ -82,6 +91,17 @@ export function auditStore(orm: Orm): AuditStore {
       throw new DvctError('CONFLICT', `Could not append ${e.action} on ${e.object} to the audit trail`, { action: e.action, object: e.object });
     },
 
+    async recordWithAudit(change, describe) {
+      return session(orm).transactional(async (tx) => {
+        // The lock before anything else: on SQLite a transaction that reads first and writes later
+        // can be refused its write lock when another process wrote meanwhile.
+        await takeLock(tx);
+        const result = await change();
+        await appendLocked(tx, describe(result));
+        return result;
+      });
+    },
+
     async listAudit(filter, limit) {
       const where = {
         ...(filter.actor !== undefined ? { actor: filter.actor } : {}),
@@ -90,21 +110,21 @@ export function auditStore(orm: Orm): AuditStore {
         ...(filter.afterSeq !== undefined ? { seq: { $gt: filter.afterSeq } } : {}),
         ...(filter.from || filter.to ? { at: { ...(filter.from ? { $gte: filter.from } : {}), ...(filter.to ? { $lt: filter.to } : {}) } } : {}),
       };
-      const rows = await orm.em.fork().find(AuditEntry, where, { orderBy: { seq: 'asc' }, limit });
+      const rows = await session(orm).find(AuditEntry, where, { orderBy: { seq: 'asc' }, limit });
       return rows.map(toEntryRecord);
     },
 
     async auditHead() {
-      const last = await orm.em.fork().findOne(AuditEntry, { seq: { $gt: 0 } }, { orderBy: { seq: 'desc' }, fields: ['seq', 'hash'] });
+      const last = await session(orm).findOne(AuditEntry, { seq: { $gt: 0 } }, { orderBy: { seq: 'desc' }, fields: ['seq', 'hash'] });
       return last ? { seq: last.seq, hash: last.hash } : null;
     },
 
     async recordAuditAnchor(a) {
-      await insertOnce(orm.em.fork(), AuditAnchor, a);
+      await insertOnce(session(orm), AuditAnchor, a);
     },
 
     async listAuditAnchors() {
-      const rows = await orm.em.fork().find(AuditAnchor, {}, { orderBy: { seq: 'asc' } });
+      const rows = await session(orm).find(AuditAnchor, {}, { orderBy: { seq: 'asc' } });
       return rows.map(toAnchorRecord);
     },
   };

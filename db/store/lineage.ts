@@ -4,7 +4,7 @@ import { NodeLink, type NodeLinkRow } from '../entities/node-link';
 import type { Orm } from '../orm';
 import type { Downstream, LineageOptions, Lineage, UpstreamEntry } from '../records';
 import { toLinkRecord, toNodeRecord } from './nodes';
-import { whereIdIn, type Em } from './support';
+import { session, whereIdIn, type Em } from './support';
 
 const DEFAULT_MAX_NODES = 10_000;
 
@@ -55,6 +55,8 @@ async function linksFrom(em: Em, frontier: readonly string[], step: Step): Promi
       .execute<LinkIds[]>(
         `select id, parent_node_id as parent, child_node_id as child, exchange_id as "exchangeId" from node_link where ${step.near} in (${slice.map(() => '?').join(', ')})`,
         slice,
+        'all',
+        em.getTransactionContext(),
       ),
   );
   return links.sort((a, b) => a.id - b.id);
@@ -78,7 +80,7 @@ export function lineageStore(orm: Orm): LineageStore {
       if (opts.depth !== null && (!Number.isInteger(opts.depth) || opts.depth < 0)) {
         throw new DvctError('VALIDATION_FAILED', `depth must be a non-negative integer or null (got ${opts.depth})`, { field: 'depth' });
       }
-      const em = orm.em.fork();
+      const em = session(orm);
       const [start] = await nodesById(em, [nodeId]);
       if (!start) return { nodes: [], edges: [], truncated: false };
 
@@ -120,7 +122,7 @@ export function lineageStore(orm: Orm): LineageStore {
     },
 
     async upstreamSlice(nodeIds, depth) {
-      const em = orm.em.fork();
+      const em = session(orm);
       const parentIds = new Map<string, string[]>();
       let frontier = [...new Set(nodeIds)];
       for (let level = 0; frontier.length > 0; level++) {
@@ -137,7 +139,7 @@ export function lineageStore(orm: Orm): LineageStore {
     },
 
     async downstream(nodeIds, depth, { maxNodes = DEFAULT_MAX_NODES, alongExchanges } = {}) {
-      const em = orm.em.fork();
+      const em = session(orm);
       const followed = (link: LinkIds) => !alongExchanges || alongExchanges.has(link.exchangeId);
       const reached = new Map<string, { depth: number; sourceNodeId: string }>();
       for (const id of nodeIds) if (!reached.has(id)) reached.set(id, { depth: 0, sourceNodeId: id });

@@ -3,7 +3,7 @@ import { Participant, type ParticipantRow } from '../entities/participant';
 import { Setting } from '../entities/setting';
 import type { Orm } from '../orm';
 import type { NewParticipant, ParticipantRecord } from '../records';
-import { insertOnce } from './support';
+import { insertOnce, session } from './support';
 
 export interface ParticipantStore {
   /** Records a participant alone (registration goes through AccessStore.registerParticipant); an existing id → DvctError CONFLICT. */
@@ -20,30 +20,30 @@ export function participantStore(orm: Orm): ParticipantStore {
   return {
     async createParticipant(p) {
       const record: ParticipantRecord = { ...p, walletAddress: p.walletAddress.toLowerCase(), createdAt: new Date() };
-      if (!(await insertOnce(orm.em.fork(), Participant, record))) {
+      if (!(await insertOnce(session(orm), Participant, record))) {
         throw new DvctError('CONFLICT', `Participant ${p.id} is already registered`, { participantId: p.id });
       }
       return record;
     },
 
     async getParticipant(id) {
-      const row = await orm.em.fork().findOne(Participant, { id });
+      const row = await session(orm).findOne(Participant, { id });
       return row ? toParticipantRecord(row) : null;
     },
 
     async getParticipants(ids) {
       if (ids.length === 0) return [];
-      const rows = await orm.em.fork().find(Participant, { id: { $in: [...new Set(ids)] } }, { orderBy: { id: 'asc' } });
+      const rows = await session(orm).find(Participant, { id: { $in: [...new Set(ids)] } }, { orderBy: { id: 'asc' } });
       return rows.map(toParticipantRecord);
     },
 
     async getSetting(key) {
-      const row = await orm.em.fork().findOne(Setting, { key });
+      const row = await session(orm).findOne(Setting, { key });
       return row?.value ?? null;
     },
 
     async setSettingIfAbsent(key, value) {
-      const em = orm.em.fork();
+      const em = session(orm);
       if (await insertOnce(em, Setting, { key, value })) return value;
       const row = await em.findOneOrFail(Setting, { key });
       return row.value;
