@@ -1,4 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { suspendedPartyCheck } from '../../domain/contract-rules';
+import { DvctError } from '../../domain/errors';
 import { exchangeReportSchema } from '../../domain/schemas';
 import type { ExchangeReport } from '../../domain/types';
 import { exchangeIdFor, exchangeWorkflowId, sha256Hex } from '../../lib/ids';
@@ -44,7 +46,7 @@ const reportRoute = createRoute({
   ].join(' '),
   security: authenticated,
   request: { headers: reportHeaders, body: jsonBody(exchangeReportSchema.openapi('ExchangeReportInput'), 'The exchange report') },
-  responses: { 202: json(exchangeAcceptedSchema, 'Accepted; follow statusUrl'), ...problems(...BODY_PROBLEMS, 403, 409, 503) },
+  responses: { 202: json(exchangeAcceptedSchema, 'Accepted; follow statusUrl'), ...problems(...BODY_PROBLEMS, 403, 409, 422, 503) },
 });
 
 const getRoute = createRoute({
@@ -71,6 +73,10 @@ export function exchangeRoutes(deps: FederatedApiDeps): ApiRouter {
     const report = c.req.valid('json');
     const idempotencyKey = c.req.valid('header')['Idempotency-Key'] ?? null;
     authorize(c, 'exchanges:report', newExchangeObject(report));
+    // A suspended organisation takes part in no new exchange: refused here, named, before anything is recorded.
+    const contract = await store.getContract(report.usecaseContractId);
+    const active = suspendedPartyCheck(await store.getParticipants([report.dataProviderId, report.dataConsumerId, ...(contract ? [contract.orchestratorId] : [])]));
+    if (!active.ok) throw new DvctError(active.code, active.message, active.details);
 
     const exchangeId = exchangeIdFor(report);
     // Recorded with its entry before the run starts: a started run never lacks the report behind it.

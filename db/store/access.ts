@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { GrantTerms } from '../../domain/authority';
+import type { AuthorityRole, GrantTerms } from '../../domain/authority';
 import { DvctError } from '../../domain/errors';
 import { AccessGrant, type AccessGrantRow } from '../entities/access-grant';
 import { ApiKey, type ApiKeyRow } from '../entities/api-key';
@@ -36,6 +36,8 @@ export interface AccessStore {
   createGrants(grants: readonly NewGrant[]): Promise<GrantRecord[]>;
   /** Revokes the grant once; null when the organisation has no such grant. */
   revokeGrant(participantId: string, grantId: string): Promise<GrantRecord | null>;
+  /** Revokes every grant of the organisation and of its keys in these roles (an organisation that no longer holds them); returns them. */
+  revokeGrantsInRoles(participantId: string, roles: readonly AuthorityRole[]): Promise<GrantRecord[]>;
 }
 
 function grantId(): string {
@@ -67,7 +69,7 @@ export function accessStore(orm: Orm): AccessStore {
   return {
     async registerParticipant(p, key, grants) {
       const now = new Date();
-      const participant: ParticipantRecord = { ...p, walletAddress: p.walletAddress.toLowerCase(), createdAt: now };
+      const participant: ParticipantRecord = { ...p, walletAddress: p.walletAddress.toLowerCase(), createdAt: now, suspendedAt: null, suspensionReason: null };
       await inTransaction(
         async (tx) => {
           await tx.insert(Participant, participant);
@@ -155,6 +157,16 @@ export function accessStore(orm: Orm): AccessStore {
       await em.nativeUpdate(AccessGrant, { id: grantId, participantId, revokedAt: null }, { revokedAt: new Date() });
       const row = await em.findOne(AccessGrant, { id: grantId, participantId });
       return row ? toGrantRecord(row) : null;
+    },
+
+    async revokeGrantsInRoles(participantId, roles) {
+      if (roles.length === 0) return [];
+      const em = session(orm);
+      const where = { participantId, role: { $in: [...roles] }, revokedAt: null };
+      const held = await em.find(AccessGrant, where, { orderBy: { createdAt: 'asc', id: 'asc' } });
+      const now = new Date();
+      await em.nativeUpdate(AccessGrant, { id: { $in: held.map((g) => g.id) }, revokedAt: null }, { revokedAt: now });
+      return held.map((g) => ({ ...toGrantRecord(g), revokedAt: now }));
     },
   };
 }
