@@ -1,4 +1,4 @@
-import { checkExchangeAgainstContract } from '../domain/contract-rules';
+import { checkExchangeAgainstContract, suspendedPartyCheck } from '../domain/contract-rules';
 import { DvctError } from '../domain/errors';
 import type { ExchangeReport, UseCaseContract } from '../domain/types';
 import type { ActivityDeps } from './deps';
@@ -10,9 +10,12 @@ export function contractActivities({ store }: ActivityDeps) {
       const { report } = args;
       const contract = await store.getContract(report.usecaseContractId);
       const ids = [report.dataProviderId, report.dataConsumerId, ...(contract ? [contract.orchestratorId] : [])];
-      const registered = new Set((await store.getParticipants(ids)).map((p) => p.id));
+      const parties = await store.getParticipants(ids);
+      const registered = new Set(parties.map((p) => p.id));
       const verdict = checkExchangeAgainstContract({ contract, report, now: new Date(args.at), registeredParticipantIds: registered });
       if (!verdict.ok) throw new DvctError(verdict.code, verdict.message, verdict.details);
+      const active = suspendedPartyCheck(parties);
+      if (!active.ok) throw new DvctError(active.code, active.message, active.details);
       // The orchestrator pays the AI provider's extra incentive, so it must hold a wallet with us.
       if (report.dataConsumerIsAIProvider && contract!.extraIncentiveForAIProvider && !registered.has(contract!.orchestratorId)) {
         throw new DvctError('UNKNOWN_PARTICIPANT', `The orchestrator ${contract!.orchestratorId} of ${contract!.id} is not registered`);
@@ -29,9 +32,12 @@ export function contractActivities({ store }: ActivityDeps) {
       }
       if (!contract.rewardPool) throw new DvctError('NO_REWARD_POOL', `${contract.id} defines no reward pool`);
       const ids = [contract.orchestratorId, ...contract.rewardPool.weights.map((w) => w.participantId)];
-      const registered = new Set((await store.getParticipants(ids)).map((p) => p.id));
+      const parties = await store.getParticipants(ids);
+      const registered = new Set(parties.map((p) => p.id));
       const missing = ids.filter((id) => !registered.has(id));
       if (missing.length > 0) throw new DvctError('UNKNOWN_PARTICIPANT', `Not registered: ${missing.join(', ')}`, { missing });
+      const active = suspendedPartyCheck(parties);
+      if (!active.ok) throw new DvctError(active.code, active.message, active.details);
       return { contract };
     },
   };

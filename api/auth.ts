@@ -111,6 +111,14 @@ export function authenticate(config: Config, store: Store): MiddlewareHandler<Ap
     if (key.revokedAt) throw new DvctError('UNAUTHENTICATED', `The API key ${key.keyId} was ${key.replacedBy ? `rotated (replaced by ${key.replacedBy})` : 'revoked'}.`);
     const [participant, grants] = await Promise.all([store.getParticipant(key.participantId), store.grantsOfKey(key)]);
     if (!participant) throw new DvctError('UNAUTHENTICATED', 'The API key is not valid.');
+    // The key is genuine, so say why it may do nothing: its grants are kept for the reinstatement.
+    if (participant.suspendedAt) {
+      throw new DvctError(
+        'ORGANISATION_SUSPENDED',
+        `Organisation ${participant.id} is suspended by the operator since ${participant.suspendedAt.toISOString()} (${participant.suspensionReason ?? 'no reason given'}): its keys can do nothing until it is reinstated.`,
+        { participantId: participant.id },
+      );
+    }
     c.set('principal', { kind: 'participant', participant, key, grants });
     c.set('keyId', key.keyId);
     return next();

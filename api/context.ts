@@ -40,8 +40,10 @@ export interface AppEnv {
     peer?: string;
     /** The key that authenticated the request, for the access log; never the key itself. */
     keyId: string;
-    /** What a state-changing route did, for the audit trail (api/audit-trail.ts). */
+    /** What a state-changing route did, for the audit trail to record after it answered (api/audit-trail.ts). */
     audit?: AuditedAction;
+    /** Set once the route recorded its change with its audit entry, in one transaction. */
+    audited?: boolean;
   };
 }
 

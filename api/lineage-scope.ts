@@ -42,6 +42,28 @@ export interface LineageScope {
   grantsCover(link: { exchangeId: string; usecaseContractId: string }): boolean;
 }
 
+/** The exchanges whose links an organisation may see, by the rules above, whatever its keys' grants. */
+export interface LinkVisibility {
+  /** The exchanges it is a party to. */
+  partyOf: ReadonlySet<string>;
+  /** Those, and the exchanges whose prevRoot update reached a node it owns. */
+  visibleExchanges: ReadonlySet<string>;
+  /** The contract of each linked exchange under a contract it orchestrates, also of those that ran on another instance. */
+  orchestrated: ReadonlyMap<string, string>;
+}
+
+/** The one place the rules above are read from the database: lineage walks and provider reports both use it. */
+export async function linkVisibilityOf(store: Store, participantId: string): Promise<LinkVisibility> {
+  const [party, reached, orchestrated] = await Promise.all([
+    store.exchangeIdsOfParty(participantId),
+    store.exchangesReachingNodesOf(participantId),
+    store.linkedExchangesOrchestratedBy(participantId),
+  ]);
+  // The contract's orchestrator is a party to each of its exchanges, wherever they ran.
+  const partyOf = new Set([...party, ...orchestrated.keys()]);
+  return { partyOf, visibleExchanges: new Set([...partyOf, ...reached]), orchestrated };
+}
+
 /** The roles that carry lineage:read: the ones a party reads lineage in. */
 const LINEAGE_ROLES: readonly AuthorityRole[] = ['connector', 'orchestrator'];
 
@@ -55,10 +77,7 @@ export async function lineageScopeOf(principal: Actor, store: Store): Promise<Li
     };
   }
   const me = principal.participant.id;
-  const [party, reached, orchestrated] = await Promise.all([store.exchangeIdsOfParty(me), store.exchangesReachingNodesOf(me), store.linkedExchangesOrchestratedBy(me)]);
-  // The contract's orchestrator is a party to each of its exchanges, wherever they ran.
-  const partyOf = new Set([...party, ...orchestrated.keys()]);
-  const visibleExchanges = new Set([...partyOf, ...reached]);
+  const { partyOf, visibleExchanges, orchestrated } = await linkVisibilityOf(store, me);
   const recorded = await store.usecaseContractsOf([...visibleExchanges]);
   // An exchange that ran elsewhere has no record here: its links name its contract.
   const contractOf = new Map([...orchestrated, ...recorded]);

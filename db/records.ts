@@ -38,9 +38,15 @@ export interface ParticipantRecord {
   webhookUrl: string | null;
   webhookSecret: string;
   createdAt: Date;
+  /** Set while the operator has the organisation suspended. */
+  suspendedAt: Date | null;
+  suspensionReason: string | null;
 }
 
-export type NewParticipant = Omit<ParticipantRecord, 'createdAt'>;
+export type NewParticipant = Omit<ParticipantRecord, 'createdAt' | 'suspendedAt' | 'suspensionReason'>;
+
+/** What the operator may change of an organisation. */
+export type ParticipantChanges = Partial<Pick<ParticipantRecord, 'name' | 'roles' | 'webhookUrl'>>;
 
 /** Why an exchange stopped, named by the error catalogue. */
 export interface ExchangeError {

@@ -41,7 +41,11 @@ export type Permission = keyof typeof PERMISSIONS;
 export const PERMISSION_NAMES = Object.keys(PERMISSIONS) as Permission[];
 
 /** Actions no grant can carry: only the operator key does them. */
-export const OPERATOR_ACTIONS = ['participants:register'] as const;
+export const OPERATOR_ACTIONS = ['participants:register', 'participants:manage'] as const;
+const OPERATOR_ACTION_TEXT: Record<(typeof OPERATOR_ACTIONS)[number], string> = {
+  'participants:register': 'register organisations',
+  'participants:manage': 'change, suspend or reinstate organisations',
+};
 export type Action = Permission | (typeof OPERATOR_ACTIONS)[number];
 
 /** What every role may do to its own organisation: read it, manage its keys and grants. */
@@ -208,7 +212,7 @@ export function decide(principal: Principal, grants: readonly Grant[], action: A
   const me = principal.participantId;
   const actsAs = object.parties[me] ?? [];
   if ((OPERATOR_ACTIONS as readonly Action[]).includes(action)) {
-    return object.open || actsAs.length > 0 ? { outcome: 'deny', reason: `Only the operator key may ${action === 'participants:register' ? 'register organisations' : action}.` } : { outcome: 'not-visible' };
+    return object.open || actsAs.length > 0 ? { outcome: 'deny', reason: `Only the operator key may ${OPERATOR_ACTION_TEXT[action as (typeof OPERATOR_ACTIONS)[number]]}.` } : { outcome: 'not-visible' };
   }
   const permission = action as Permission;
   const widely = (role: AuthorityRole) => INSTANCE_REACH[role]?.includes(permission) ?? false;

@@ -192,6 +192,17 @@ export function checkExchangeAgainstContract(args: {
   return termsMismatch(contract, report) ?? { ok: true };
 }
 
+/**
+ * An organisation the operator suspended takes part in no new exchange or settlement, in any role
+ * (provider, consumer, orchestrator, pool member): the API refuses the report and the run's
+ * verification refuses it too, for one accepted just before the suspension.
+ */
+export function suspendedPartyCheck(parties: readonly { id: string; suspendedAt: Date | null }[]): ContractCheck {
+  const suspended = [...new Set(parties.filter((p) => p.suspendedAt !== null).map((p) => p.id))].sort();
+  if (suspended.length === 0) return { ok: true };
+  return fail('PARTY_SUSPENDED', `Suspended by the operator, so it takes part in no new exchange: ${suspended.join(', ')}`, { suspended });
+}
+
 function inForceProblem(contract: UseCaseContract, now: Date): ContractCheck | undefined {
   const at = now.toISOString();
   if (now.getTime() < Date.parse(contract.validFrom)) {

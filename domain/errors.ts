@@ -14,6 +14,7 @@ export const ERRORS = {
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false, title: 'The body is too large' },
   UNAUTHENTICATED: { status: 401, retryable: false, title: 'A valid API key is required' },
   FORBIDDEN: { status: 403, retryable: false, title: 'Your key may not do this' },
+  ORGANISATION_SUSPENDED: { status: 403, retryable: false, title: 'The operator has suspended your organisation' },
   RATE_LIMITED: { status: 429, retryable: true, title: 'Too many requests from this key' },
   NOT_FOUND: { status: 404, retryable: false, title: 'No such resource' },
   METHOD_NOT_ALLOWED: { status: 405, retryable: false, title: 'The resource does not take this method' },
@@ -31,6 +32,7 @@ export const ERRORS = {
   INCENTIVE_TERMS_MISMATCH: { status: 422, retryable: false, title: 'The reported incentive terms differ from the contract' },
   UNKNOWN_PARTICIPANT: { status: 422, retryable: false, title: 'The participant is not registered' },
   NO_REWARD_POOL: { status: 422, retryable: false, title: 'The contract defines no reward pool' },
+  PARTY_SUSPENDED: { status: 422, retryable: false, title: 'A party is suspended: it can take part in no new exchange' },
 
   // Chain
   // Retryable: the allocation waits (retrying with back-off) until the payer tops up its deposit.

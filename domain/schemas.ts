@@ -193,6 +193,18 @@ export const participantInputSchema = z.strictObject({
   initialPoints: pointsTextSchema('initialPoints').optional(),
 });
 
+/** What the operator changes of an organisation: any of its details and roles (null webhookUrl: no webhook). Its id and wallet stay. */
+export const participantChangesSchema = z
+  .strictObject({
+    name: participantInputSchema.shape.name.optional(),
+    roles: participantInputSchema.shape.roles.optional(),
+    webhookUrl: participantInputSchema.shape.webhookUrl.unwrap().nullable().optional(),
+  })
+  .refine((changes) => Object.keys(changes).length > 0, 'name at least one of name, roles, webhookUrl');
+
+/** Why the operator suspends or reinstates an organisation: kept in the audit trail (and, for a suspension, told to its keys). */
+export const suspensionInputSchema = z.strictObject({ reason: textSchema(1000) });
+
 /** A party's dispute of what it received in an exchange. */
 export const disputeInputSchema = z.strictObject({
   /** What the party expected to receive in this exchange, in points; normalised like initialPoints. */

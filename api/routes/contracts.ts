@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { contractInputSchema } from '../../domain/schemas';
-import { recordAction } from '../audit-trail';
+import { auditedChange } from '../audit-trail';
 import { authorize, contractObject, newContractObject, notFound } from '../authorize';
 import { createRouter, type ApiDeps, type ApiRouter } from '../context';
 import { BODY_PROBLEMS, UNKNOWN_FIELDS_NOTE, authenticated, json, jsonBody, problems } from '../openapi';
@@ -41,8 +41,12 @@ export function contractRoutes({ store }: ApiDeps): ApiRouter {
   app.openapi(registerRoute, async (c) => {
     const input = c.req.valid('json');
     authorize(c, 'contracts:register', newContractObject(input));
-    const { contract, created } = await store.saveContract(input);
-    recordAction(c, { action: created ? 'contract.register' : 'contract.register-again', object: `contract:${contract.id}`, after: contract });
+    const { contract, created } = await auditedChange(
+      c,
+      store,
+      () => store.saveContract(input),
+      ({ contract, created }) => ({ action: created ? 'contract.register' : 'contract.register-again', object: `contract:${contract.id}`, after: contract }),
+    );
     return created ? c.json(contract, 201) : c.json(contract, 200);
   });
 

@@ -5,7 +5,7 @@ import { DvctError } from '../../domain/errors';
 import { disputeInputSchema } from '../../domain/schemas';
 import { incidentIdFor, incidentWorkflowId } from '../../lib/ids';
 import { canonicalJson } from '../../lib/record-hash';
-import { recordAction } from '../audit-trail';
+import { auditedChange } from '../audit-trail';
 import { createRouter, type ApiDeps, type ApiRouter } from '../context';
 import { authorizedExchange, exchangeIdParams } from '../exchange-view';
 import { BODY_PROBLEMS, UNKNOWN_FIELDS_NOTE, authenticated, json, jsonBody, problems } from '../openapi';
@@ -69,13 +69,13 @@ export function disputeRoutes(deps: ApiDeps): ApiRouter {
 
     const dispute = { participantId, expectedPoints: input.expectedPoints ?? null, reason: input.reason };
     const incidentId = incidentIdFor(exchange.id, 'dispute', [participantId, canonicalJson({ expectedPoints: dispute.expectedPoints, reason: dispute.reason })]);
-    const { incident, created } = await store.openIncident({
-      id: incidentId,
-      exchangeId: exchange.id,
-      source: 'dispute',
-      dispute,
-      workflowId: incidentWorkflowId(incidentId),
-    });
+    // Recorded with its entry before the incident is raised in Temporal: a raised incident never lacks its dispute.
+    const { incident, created } = await auditedChange(
+      c,
+      store,
+      () => store.openIncident({ id: incidentId, exchangeId: exchange.id, source: 'dispute', dispute, workflowId: incidentWorkflowId(incidentId) }),
+      ({ incident, created }) => ({ action: created ? 'incident.dispute' : 'incident.dispute-again', object: `exchange:${exchange.id}`, after: { incidentId, dispute }, workflowId: incident.workflowId }),
+    );
 
     // Raised on every request while the incident is being handled, so a retry heals a crash between
     // recording and raising; both the exchange's run and Temporal's id policy take it once.
@@ -92,7 +92,6 @@ export function disputeRoutes(deps: ApiDeps): ApiRouter {
         )
       : { workflowId: incident.workflowId, uiUrl: workflows.runUrl(incident.workflowId) };
 
-    recordAction(c, { action: created ? 'incident.dispute' : 'incident.dispute-again', object: `exchange:${exchange.id}`, after: { incidentId, dispute }, workflowId: run.workflowId });
     return c.json({ incidentId, workflowId: run.workflowId, temporalUiUrl: run.uiUrl, statusUrl: incidentUrl(incidentId), duplicate: !created }, 202);
   });
 

@@ -1,9 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { suspendedPartyCheck } from '../../domain/contract-rules';
+import { DvctError } from '../../domain/errors';
 import { exchangeReportSchema } from '../../domain/schemas';
 import type { ExchangeReport } from '../../domain/types';
 import { exchangeIdFor, exchangeWorkflowId, sha256Hex } from '../../lib/ids';
 import { canonicalJson } from '../../lib/record-hash';
-import { recordAction } from '../audit-trail';
+import { auditedChange } from '../audit-trail';
 import { authorize, newExchangeObject } from '../authorize';
 import { createRouter, type ApiRouter, type FederatedApiDeps } from '../context';
 import { exchangeIdParams, exchangeView, exchangeViewSchema } from '../exchange-view';
@@ -44,7 +46,7 @@ const reportRoute = createRoute({
   ].join(' '),
   security: authenticated,
   request: { headers: reportHeaders, body: jsonBody(exchangeReportSchema.openapi('ExchangeReportInput'), 'The exchange report') },
-  responses: { 202: json(exchangeAcceptedSchema, 'Accepted; follow statusUrl'), ...problems(...BODY_PROBLEMS, 403, 409, 503) },
+  responses: { 202: json(exchangeAcceptedSchema, 'Accepted; follow statusUrl'), ...problems(...BODY_PROBLEMS, 403, 409, 422, 503) },
 });
 
 const getRoute = createRoute({
@@ -71,22 +73,38 @@ export function exchangeRoutes(deps: FederatedApiDeps): ApiRouter {
     const report = c.req.valid('json');
     const idempotencyKey = c.req.valid('header')['Idempotency-Key'] ?? null;
     authorize(c, 'exchanges:report', newExchangeObject(report));
+    // A suspended organisation takes part in no new exchange: refused here, named, before anything is recorded.
+    const contract = await store.getContract(report.usecaseContractId);
+    const active = suspendedPartyCheck(await store.getParticipants([report.dataProviderId, report.dataConsumerId, ...(contract ? [contract.orchestratorId] : [])]));
+    if (!active.ok) throw new DvctError(active.code, active.message, active.details);
 
     const exchangeId = exchangeIdFor(report);
-    const { exchange, created } = await store.insertExchangeIfAbsent({
-      id: exchangeId,
-      kind: 'exchange',
-      workflowId: exchangeWorkflowId(exchangeId),
-      usecaseContractId: report.usecaseContractId,
-      consumerId: report.dataConsumerId,
-      providerId: report.dataProviderId,
-      report,
-      settlementRound: null,
-      requestHash: requestHashOf(report),
-      idempotencyKey,
-      status: 'running',
-      stage: 'received',
-    });
+    // Recorded with its entry before the run starts: a started run never lacks the report behind it.
+    const { exchange, created } = await auditedChange(
+      c,
+      store,
+      () =>
+        store.insertExchangeIfAbsent({
+          id: exchangeId,
+          kind: 'exchange',
+          workflowId: exchangeWorkflowId(exchangeId),
+          usecaseContractId: report.usecaseContractId,
+          consumerId: report.dataConsumerId,
+          providerId: report.dataProviderId,
+          report,
+          settlementRound: null,
+          requestHash: requestHashOf(report),
+          idempotencyKey,
+          status: 'running',
+          stage: 'received',
+        }),
+      ({ exchange, created }) => ({
+        action: created ? 'exchange.report' : 'exchange.report-again',
+        object: `exchange:${exchangeId}`,
+        after: { report: exchange.report ?? report, idempotencyKey },
+        workflowId: exchange.workflowId,
+      }),
+    );
     // Started on every request, not only the first: a crash between the insert and the start is
     // healed by the client's retry, and Temporal keeps one run per workflow id.
     const stored = exchange.report ?? report;
@@ -103,7 +121,6 @@ export function exchangeRoutes(deps: FederatedApiDeps): ApiRouter {
       ),
     );
     if (!exchange.runId && run.runId) await store.updateExchange(exchangeId, { runId: run.runId });
-    recordAction(c, { action: created ? 'exchange.report' : 'exchange.report-again', object: `exchange:${exchangeId}`, after: { report: stored, idempotencyKey }, workflowId: run.workflowId });
 
     return c.json(
       {

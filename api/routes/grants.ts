@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { grantRequestSchema } from '../../domain/schemas';
 import { grantSchema, grantView } from '../access-views';
-import { recordAction } from '../audit-trail';
+import { auditedChange } from '../audit-trail';
 import { notFound } from '../authorize';
 import { createRouter, type ApiDeps, type ApiRouter, type AppEnv } from '../context';
 import { assertMayGive, assertUnrestricted, giverOf } from '../delegation';
@@ -79,17 +79,30 @@ export function grantRoutes({ store }: ApiDeps): ApiRouter {
       if (!key || key.participantId !== participant.id || key.revokedAt) throw notFound({ label: `valid key ${keyId} of participant ${participant.id}` });
     }
     assertMayGive(principal, participant, [terms], () => '');
-    const [grant] = await store.createGrants([{ ...terms, participantId: participant.id, keyId, createdBy: giverOf(principal) }]);
-    recordAction(c, { action: 'grant.give', object: `participant:${participant.id}/grant:${grant!.id}`, after: grantView(grant!) });
-    return c.json(grantView(grant!), 201);
+    const grant = await auditedChange(
+      c,
+      store,
+      async () => (await store.createGrants([{ ...terms, participantId: participant.id, keyId, createdBy: giverOf(principal) }]))[0]!,
+      (grant) => ({ action: 'grant.give', object: `participant:${participant.id}/grant:${grant.id}`, after: grantView(grant) }),
+    );
+    return c.json(grantView(grant), 201);
   });
 
   app.openapi(revokeRoute, async (c) => {
     const { id, grantId } = c.req.valid('param');
     const participant = await organisation(c, id);
-    const grant = await store.revokeGrant(participant.id, grantId);
-    if (!grant) throw notFound({ label: `grant ${grantId} of participant ${participant.id}` });
-    recordAction(c, { action: 'grant.revoke', object: `participant:${participant.id}/grant:${grantId}`, after: grantView(grant) });
+    const { before, grant } = await auditedChange(
+      c,
+      store,
+      async () => {
+        // Read in the same transaction as the revocation: `before` is the state it changed.
+        const found = (await store.listGrants(participant.id)).find((g) => g.id === grantId);
+        const grant = found ? await store.revokeGrant(participant.id, grantId) : null;
+        if (!found || !grant) throw notFound({ label: `grant ${grantId} of participant ${participant.id}` });
+        return { before: found, grant };
+      },
+      ({ before, grant }) => ({ action: 'grant.revoke', object: `participant:${participant.id}/grant:${grantId}`, before: grantView(before), after: grantView(grant) }),
+    );
     return c.json(grantView(grant), 200);
   });
 

@@ -4,7 +4,7 @@ import type { ApiKeyRecord, GrantRecord } from '../../db/records';
 import { keyRequestSchema, keyRotationSchema } from '../../domain/schemas';
 import { apiKeySchema, apiKeyView, grantSchema, grantView } from '../access-views';
 import { issueApiKey } from '../auth';
-import { recordAction } from '../audit-trail';
+import { auditedChange } from '../audit-trail';
 import { notFound } from '../authorize';
 import { createRouter, type ApiDeps, type ApiRouter, type AppEnv } from '../context';
 import { assertMayGive, assertUnrestricted, giverOf } from '../delegation';
@@ -101,12 +101,18 @@ export function keyRoutes({ store }: ApiDeps): ApiRouter {
     if (grants) assertMayGive(principal, participant, grants, (i) => `grants[${i}].`);
     else assertUnrestricted(principal, 'create a key without grants of its own');
     const issuedKey = issueApiKey();
-    const key = await store.createApiKey(
-      { keyId: issuedKey.keyId, participantId: participant.id, secretHash: issuedKey.secretHash, label: label ?? null, restricted: grants !== undefined, createdBy: giverOf(principal) },
-      grants ?? [],
+    const { key, own } = await auditedChange(
+      c,
+      store,
+      async () => {
+        const key = await store.createApiKey(
+          { keyId: issuedKey.keyId, participantId: participant.id, secretHash: issuedKey.secretHash, label: label ?? null, restricted: grants !== undefined, createdBy: giverOf(principal) },
+          grants ?? [],
+        );
+        return { key, own: key.restricted ? await store.grantsOfKey(key) : [] };
+      },
+      ({ key, own }) => ({ action: 'key.create', object: `participant:${participant.id}/key:${key.keyId}`, after: { ...apiKeyView(key), grants: own.map((g) => grantView(g)) } }),
     );
-    const own = key.restricted ? await store.grantsOfKey(key) : [];
-    recordAction(c, { action: 'key.create', object: `participant:${participant.id}/key:${key.keyId}`, after: { ...apiKeyView(key), grants: own.map((g) => grantView(g)) } });
     return c.json(issued(key, issuedKey.key, own), 201);
   });
 
@@ -121,26 +127,41 @@ export function keyRoutes({ store }: ApiDeps): ApiRouter {
     if (!old.restricted) assertUnrestricted(principal, 'rotate a key that acts by its organisation\'s grants');
     if (!(principal.kind === 'participant' && principal.key.keyId === old.keyId)) assertMayGive(principal, participant, oldGrants, (i) => `grants[${i}].`);
     const issuedKey = issueApiKey();
-    const key = await store.rotateApiKey(participant.id, old.keyId, {
-      keyId: issuedKey.keyId,
-      participantId: participant.id,
-      secretHash: issuedKey.secretHash,
-      label: label ?? old.label,
-      restricted: old.restricted,
-      createdBy: giverOf(principal),
-    });
-    if (!key) throw notFound({ label: `valid key ${keyId} of participant ${participant.id}` });
-    const own = await store.grantsOfKey({ ...key, restricted: true });
-    recordAction(c, { action: 'key.rotate', object: `participant:${participant.id}/key:${old.keyId}`, before: apiKeyView(old), after: apiKeyView(key) });
+    const { key, own } = await auditedChange(
+      c,
+      store,
+      async () => {
+        const key = await store.rotateApiKey(participant.id, old.keyId, {
+          keyId: issuedKey.keyId,
+          participantId: participant.id,
+          secretHash: issuedKey.secretHash,
+          label: label ?? old.label,
+          restricted: old.restricted,
+          createdBy: giverOf(principal),
+        });
+        if (!key) throw notFound({ label: `valid key ${keyId} of participant ${participant.id}` });
+        return { key, own: await store.grantsOfKey({ ...key, restricted: true }) };
+      },
+      ({ key }) => ({ action: 'key.rotate', object: `participant:${participant.id}/key:${old.keyId}`, before: apiKeyView(old), after: apiKeyView(key) }),
+    );
     return c.json({ ...issued(key, issuedKey.key, own), replaces: old.keyId }, 201);
   });
 
   app.openapi(revokeRoute, async (c) => {
     const { id, keyId } = c.req.valid('param');
     const participant = await organisation(c, id);
-    const key = await store.revokeApiKey(participant.id, keyId);
-    if (!key) throw notFound({ label: `key ${keyId} of participant ${participant.id}` });
-    recordAction(c, { action: 'key.revoke', object: `participant:${participant.id}/key:${keyId}`, after: apiKeyView(key) });
+    const { before, key } = await auditedChange(
+      c,
+      store,
+      async () => {
+        // Read in the same transaction as the revocation: `before` is the state it changed.
+        const found = await store.findApiKey(keyId);
+        const key = found?.participantId === participant.id ? await store.revokeApiKey(participant.id, keyId) : null;
+        if (!found || !key) throw notFound({ label: `key ${keyId} of participant ${participant.id}` });
+        return { before: found, key };
+      },
+      ({ before, key }) => ({ action: 'key.revoke', object: `participant:${participant.id}/key:${keyId}`, before: apiKeyView(before), after: apiKeyView(key) }),
+    );
     return c.json({ key: apiKeyView(key) }, 200);
   });
 

@@ -3,10 +3,12 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { ParticipantRecord } from '../../db/records';
 import { pointsToUnits, toUnits, unitsToPoints } from '../../domain/amounts';
 import { authorityRolesOf, defaultGrantTerms, type Permission } from '../../domain/authority';
-import { participantInputSchema } from '../../domain/schemas';
+import { DvctError } from '../../domain/errors';
+import { participantChangesSchema, participantInputSchema, suspensionInputSchema } from '../../domain/schemas';
 import { issueApiKey } from '../auth';
-import { recordAction } from '../audit-trail';
-import { authorize, instanceObject } from '../authorize';
+import { auditedChange } from '../audit-trail';
+import { authorize, instanceObject, notFound, participantObject } from '../authorize';
+import { grantView } from '../access-views';
 import type { Context } from 'hono';
 import { createRouter, type ApiDeps, type ApiRouter, type AppEnv } from '../context';
 import { authorizedParticipant } from '../participant-access';
@@ -20,6 +22,9 @@ const participantSchema = z
     roles: z.array(z.string()),
     walletAddress: z.string(),
     webhookUrl: z.string().nullable(),
+    status: z.enum(['active', 'suspended']).openapi({ description: 'suspended: its keys are refused (403 ORGANISATION_SUSPENDED) and it takes part in no new exchange; its grants are kept' }),
+    suspendedAt: z.string().nullable(),
+    suspensionReason: z.string().nullable(),
   })
   .openapi('Participant');
 
@@ -89,6 +94,39 @@ const balanceRoute = createRoute({
   responses: { 200: json(balanceSchema, 'The balance'), ...problems(400, 403, 404, 503) },
 });
 
+const updateRoute = createRoute({
+  method: 'patch',
+  path: '/v1/participants/{id}',
+  tags: ['participants'],
+  summary: 'Change an organisation\'s details or roles (operator)',
+  description: `Name, roles and webhook URL (null: none); the id and the wallet stay. A role gained brings the default grants of its authority role (every permission, scope \`*\`, from now); a role lost revokes the organisation's and its keys' grants in that authority role. The audit entry holds the organisation before and after, and the grants given and revoked. ${UNKNOWN_FIELDS_NOTE}`,
+  security: authenticated,
+  request: { params: idParams, body: jsonBody(participantChangesSchema.openapi('ParticipantChanges'), 'What to change') },
+  responses: { 200: json(participantSchema, 'The organisation as it is now'), ...problems(...BODY_PROBLEMS, 403, 404) },
+});
+
+const suspendRoute = createRoute({
+  method: 'post',
+  path: '/v1/participants/{id}/suspend',
+  tags: ['participants'],
+  summary: 'Suspend an organisation (operator)',
+  description: `From now its keys get 403 ORGANISATION_SUSPENDED saying so, and no new exchange or settlement may have it as a party (422 PARTY_SUSPENDED from the API; a run not yet past its contract check is rejected with that code). Its keys and grants are kept for its reinstatement; exchanges already past that check go on. An organisation already suspended answers 409. ${UNKNOWN_FIELDS_NOTE}`,
+  security: authenticated,
+  request: { params: idParams, body: jsonBody(suspensionInputSchema.openapi('SuspensionInput'), 'Why') },
+  responses: { 200: json(participantSchema, 'The organisation, suspended'), ...problems(...BODY_PROBLEMS, 403, 404, 409) },
+});
+
+const reinstateRoute = createRoute({
+  method: 'post',
+  path: '/v1/participants/{id}/reinstate',
+  tags: ['participants'],
+  summary: 'Reinstate a suspended organisation (operator)',
+  description: `Its keys act again by the grants they had. An organisation that is not suspended answers 409. ${UNKNOWN_FIELDS_NOTE}`,
+  security: authenticated,
+  request: { params: idParams, body: jsonBody(suspensionInputSchema.openapi('SuspensionInput'), 'Why') },
+  responses: { 200: json(participantSchema, 'The organisation, active again'), ...problems(...BODY_PROBLEMS, 403, 404, 409) },
+});
+
 const FEED_PAGE = { default: 50, max: 200 };
 
 const feedQuery = z.object({
@@ -126,7 +164,23 @@ const feedRoute = createRoute({
 });
 
 function publicView(p: ParticipantRecord): z.infer<typeof participantSchema> {
-  return { id: p.id, name: p.name, roles: p.roles, walletAddress: p.walletAddress, webhookUrl: p.webhookUrl };
+  return {
+    id: p.id,
+    name: p.name,
+    roles: p.roles,
+    walletAddress: p.walletAddress,
+    webhookUrl: p.webhookUrl,
+    status: p.suspendedAt ? 'suspended' : 'active',
+    suspendedAt: p.suspendedAt?.toISOString() ?? null,
+    suspensionReason: p.suspensionReason,
+  };
+}
+
+/** Why a suspension or reinstatement changed nothing: the organisation is gone (404) or already in that state (409). */
+function alreadyIn(participant: ParticipantRecord | null, id: string, state: 'active' | 'suspended'): never {
+  if (!participant) throw notFound({ label: `participant ${id}` });
+  const since = participant.suspendedAt ? ` since ${participant.suspendedAt.toISOString()} (${participant.suspensionReason ?? 'no reason given'})` : '';
+  throw new DvctError('CONFLICT', `Organisation ${id} is already ${state}${since}.`, { participantId: id, status: state });
 }
 
 export function participantRoutes({ store, workflows, chain, log }: ApiDeps): ApiRouter {
@@ -141,12 +195,17 @@ export function participantRoutes({ store, workflows, chain, log }: ApiDeps): Ap
     const key = issueApiKey();
     const webhookSecret = randomBytes(32).toString('hex');
     // Every organisation starts with every permission of its roles, everywhere, open-ended; it narrows them itself.
-    const participant = await store.registerParticipant(
-      { id: input.id, name: input.name, roles: input.roles, walletAddress: input.walletAddress, webhookUrl: input.webhookUrl ?? null, webhookSecret },
-      { keyId: key.keyId, participantId: input.id, secretHash: key.secretHash, label: 'first key', restricted: false, createdBy: 'operator' },
-      defaultGrantTerms(authorityRolesOf(input.roles), new Date()),
+    const participant = await auditedChange(
+      c,
+      store,
+      () =>
+        store.registerParticipant(
+          { id: input.id, name: input.name, roles: input.roles, walletAddress: input.walletAddress, webhookUrl: input.webhookUrl ?? null, webhookSecret },
+          { keyId: key.keyId, participantId: input.id, secretHash: key.secretHash, label: 'first key', restricted: false, createdBy: 'operator' },
+          defaultGrantTerms(authorityRolesOf(input.roles), new Date()),
+        ),
+      (participant) => ({ action: 'participant.register', object: `participant:${participant.id}`, after: { ...publicView(participant), keyId: key.keyId } }),
     );
-    recordAction(c, { action: 'participant.register', object: `participant:${participant.id}`, after: { ...publicView(participant), keyId: key.keyId } });
     const body: z.infer<typeof registrationSchema> = { participant: publicView(participant), apiKey: key.key, webhookSecret };
     if (initialUnits > 0n) {
       // The participant exists now and its key cannot be shown again: a failed start must not turn
@@ -160,6 +219,77 @@ export function participantRoutes({ store, workflows, chain, log }: ApiDeps): Ap
       }
     }
     return c.json(body, 201);
+  });
+
+  /** The organisation the operator acts on: another key gets 403 on its own organisation, 404 on any other. */
+  async function managed(c: Context<AppEnv>, id: string): Promise<ParticipantRecord> {
+    const participant = await store.getParticipant(id);
+    if (!participant) throw notFound({ label: `participant ${id}` });
+    authorize(c, 'participants:manage', participantObject(participant));
+    return participant;
+  }
+
+  app.openapi(updateRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    await managed(c, id);
+    const changes = c.req.valid('json');
+    const { after } = await auditedChange(
+      c,
+      store,
+      async () => {
+        const changed = await store.updateParticipant(id, changes);
+        if (!changed) throw notFound({ label: `participant ${id}` });
+        // Grants follow the roles: an organisation acts only in the roles it holds.
+        const had = authorityRolesOf(changed.before.roles);
+        const has = authorityRolesOf(changed.after.roles);
+        const gained = has.filter((r) => !had.includes(r));
+        const given =
+          gained.length > 0
+            ? await store.createGrants(defaultGrantTerms(gained, new Date()).map((t) => ({ ...t, participantId: id, keyId: null, createdBy: 'operator' })))
+            : [];
+        const revoked = await store.revokeGrantsInRoles(id, had.filter((r) => !has.includes(r)));
+        return { ...changed, given, revoked };
+      },
+      ({ before, after, given, revoked }) => ({
+        action: 'participant.update',
+        object: `participant:${id}`,
+        before: publicView(before),
+        after: { ...publicView(after), grantsGiven: given.map((g) => grantView(g)), grantsRevoked: revoked.map((g) => grantView(g)) },
+      }),
+    );
+    return c.json(publicView(after), 200);
+  });
+
+  app.openapi(suspendRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const { reason } = c.req.valid('json');
+    await managed(c, id);
+    const { after } = await auditedChange(
+      c,
+      store,
+      async () => {
+        const changed = await store.setSuspensionIf(id, 'active', { at: new Date(), reason });
+        return changed ?? alreadyIn(await store.getParticipant(id), id, 'suspended');
+      },
+      ({ before, after }) => ({ action: 'participant.suspend', object: `participant:${id}`, before: publicView(before), after: publicView(after) }),
+    );
+    return c.json(publicView(after), 200);
+  });
+
+  app.openapi(reinstateRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const { reason } = c.req.valid('json');
+    await managed(c, id);
+    const { after } = await auditedChange(
+      c,
+      store,
+      async () => {
+        const changed = await store.setSuspensionIf(id, 'suspended', null);
+        return changed ?? alreadyIn(await store.getParticipant(id), id, 'active');
+      },
+      ({ before, after }) => ({ action: 'participant.reinstate', object: `participant:${id}`, before: publicView(before), after: { ...publicView(after), reason } }),
+    );
+    return c.json(publicView(after), 200);
   });
 
   app.openapi(getRoute, async (c) => {

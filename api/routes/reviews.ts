@@ -5,7 +5,7 @@ import { DvctError } from '../../domain/errors';
 import { reviewInputSchema } from '../../domain/schemas';
 import type { ReviewInput } from '../../workflows/definitions';
 import { actorOf } from '../auth';
-import { recordAction } from '../audit-trail';
+import { auditedRequest } from '../audit-trail';
 import { createRouter, type ApiDeps, type ApiRouter } from '../context';
 import { authorizedExchange, exchangeIdParams } from '../exchange-view';
 import { decisionSchema } from '../incident-view';
@@ -75,9 +75,11 @@ export function reviewRoutes(deps: ApiDeps): ApiRouter {
     const incident = await incidentToDecide(exchangeId, incidentId);
 
     const input: ReviewInput = { decision, comment, reviewerId: actorOf(c.get('principal')), ...(correctedMetrics ? { correctedMetrics } : {}) };
+    // Recorded, as asked, before the run is sent it: a decision never takes effect without the
+    // review behind it. What the run decided is recorded by the worker (incident.decision).
+    await auditedRequest(c, store, { action: 'incident.review', object: `incident:${incident.id}`, before: { status: incident.status }, after: input, workflowId: incident.workflowId });
     try {
       const decided = await workflows.submitReview(incident.id, input);
-      recordAction(c, { action: 'incident.review', object: `incident:${incident.id}`, before: { status: incident.status }, after: decided, workflowId: incident.workflowId });
       return c.json({ incidentId: incident.id, decision: decided, incidentUrl: incidentUrl(incident.id) }, 200);
     } catch (err) {
       // The incident exists: a run that is gone has simply finished with it.

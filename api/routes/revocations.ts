@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { DvctError } from '../../domain/errors';
 import { idSchema } from '../../domain/schemas';
-import { revocationIdFor } from '../../lib/ids';
+import { revocationIdFor, revocationWorkflowId } from '../../lib/ids';
 import { actorOf } from '../auth';
-import { recordAction } from '../audit-trail';
+import { auditedRequest } from '../audit-trail';
 import { createRouter, type ApiDeps, type ApiRouter } from '../context';
 import { authorizedExchange, exchangeIdParams } from '../exchange-view';
 import { BODY_PROBLEMS, UNKNOWN_FIELDS_NOTE, authenticated, json, jsonBody, problems } from '../openapi';
@@ -81,19 +81,20 @@ export function revocationRoutes(deps: ApiDeps): ApiRouter {
     // One payer may have lines in several rounds (a correction added to the first allocation): the run revokes them all.
     const payerIds = [...new Set(unreleased.map((a) => a.payerId))];
     const revocationId = revocationIdFor(exchangeId, payerIds, recipientId);
+    // Recorded before the run starts: a revocation never happens without the request behind it.
+    await auditedRequest(c, deps.store, {
+      action: 'allocation.revoke-request',
+      object: `exchange:${exchangeId}`,
+      before: unreleased.map((a) => ({ round: a.round, payerId: a.payerId, recipientId: a.recipientId, amount: a.amount, status: a.status })),
+      after: { revocationId, recipientId, payerIds, reason },
+      workflowId: revocationWorkflowId(revocationId),
+    });
     const run = await startRun(`the revocation ${revocationId}`, () =>
       workflows.startRevocation(
         { revocationId, exchangeId, recipientId, payerIds, reason, requestedBy: actorOf(principal), requestedAt: new Date().toISOString() },
         { contractId: exchange.usecaseContractId },
       ),
     );
-    recordAction(c, {
-      action: 'allocation.revoke-request',
-      object: `exchange:${exchangeId}`,
-      before: unreleased.map((a) => ({ round: a.round, payerId: a.payerId, recipientId: a.recipientId, amount: a.amount, status: a.status })),
-      after: { revocationId, recipientId, payerIds, reason },
-      workflowId: run.workflowId,
-    });
     return c.json(
       { revocationId, workflowId: run.workflowId, runId: run.runId, temporalUiUrl: run.uiUrl, statusUrl: `/v1/exchanges/${exchangeId}` },
       202,

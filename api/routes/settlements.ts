@@ -3,7 +3,7 @@ import { DvctError } from '../../domain/errors';
 import { canonicalJson } from '../../lib/record-hash';
 import { settlementIdFor, settlementWorkflowId, sha256Hex } from '../../lib/ids';
 import { actorOf } from '../auth';
-import { recordAction } from '../audit-trail';
+import { auditedChange } from '../audit-trail';
 import { authorize, contractObject, notFound } from '../authorize';
 import { createRouter, type ApiDeps, type ApiRouter } from '../context';
 import { BODY_PROBLEMS, UNKNOWN_FIELDS_NOTE, authenticated, json, jsonBody, problems } from '../openapi';
@@ -57,20 +57,27 @@ export function settlementRoutes({ store, workflows }: ApiDeps): ApiRouter {
     if (!pool) throw new DvctError('NO_REWARD_POOL', `Contract ${contractId} defines no reward pool.`);
 
     const settlementId = settlementIdFor(contractId, round);
-    const { exchange, created } = await store.insertExchangeIfAbsent({
-      id: settlementId,
-      kind: 'settlement',
-      workflowId: settlementWorkflowId(settlementId),
-      usecaseContractId: contractId,
-      consumerId: null,
-      providerId: null,
-      report: null,
-      settlementRound: round,
-      requestHash: sha256Hex(canonicalJson({ contractId, round })),
-      idempotencyKey: null,
-      status: 'running',
-      stage: 'received',
-    });
+    // Recorded with its entry before the run starts: a started run never lacks the request behind it.
+    const { exchange, created } = await auditedChange(
+      c,
+      store,
+      () =>
+        store.insertExchangeIfAbsent({
+          id: settlementId,
+          kind: 'settlement',
+          workflowId: settlementWorkflowId(settlementId),
+          usecaseContractId: contractId,
+          consumerId: null,
+          providerId: null,
+          report: null,
+          settlementRound: round,
+          requestHash: sha256Hex(canonicalJson({ contractId, round })),
+          idempotencyKey: null,
+          status: 'running',
+          stage: 'received',
+        }),
+      ({ exchange, created }) => ({ action: 'settlement.request', object: `contract:${contractId}`, after: { settlementId, round, duplicate: !created }, workflowId: exchange.workflowId }),
+    );
     const run = await startRun(`the settlement of ${contractId} round ${round}`, () =>
       workflows.startSettlement(
         {
@@ -85,7 +92,6 @@ export function settlementRoutes({ store, workflows }: ApiDeps): ApiRouter {
       ),
     );
     if (!exchange.runId && run.runId) await store.updateExchange(settlementId, { runId: run.runId });
-    recordAction(c, { action: 'settlement.request', object: `contract:${contractId}`, after: { settlementId, round, duplicate: !created }, workflowId: run.workflowId });
 
     return c.json(
       {

@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { DvctError } from '../../domain/errors';
 import { contractInputSchema, validationRuleInputSchema } from '../../domain/schemas';
 import { actorOf } from '../auth';
-import { recordAction } from '../audit-trail';
+import { auditedChange } from '../audit-trail';
 import { authorize, contractObject, notFound } from '../authorize';
 import { createRouter, type ApiDeps, type ApiRouter } from '../context';
 import { BODY_PROBLEMS, UNKNOWN_FIELDS_NOTE, authenticated, json, jsonBody, problems } from '../openapi';
@@ -41,19 +41,33 @@ export function validationRuleRoutes({ store }: ApiDeps): ApiRouter {
       const exchange = incident && (await store.getExchange(incident.exchangeId));
       if (exchange?.usecaseContractId !== contractId) throw new DvctError('NOT_FOUND', `Contract ${contractId} has no incident ${incidentId}.`, { incidentId });
     }
-    const updated = await store.addValidationRule(contractId, rule);
-    // The feedback step closes the incident's story: which rule now refuses the same input.
-    if (incidentId !== undefined) {
-      await store.appendIncidentEvent({
-        incidentId,
-        key: `feedback-${rule}`,
-        step: 'feedback',
-        summary: `${actorOf(principal)} added the validation rule ${rule} to ${contractId}: the same input is refused from now on.`,
-        details: { contractId, rule, by: actorOf(principal) },
-        txHashes: [],
-      });
-    }
-    recordAction(c, { action: 'contract.add-rule', object: `contract:${contractId}`, before: { validationRules: contract.validationRules }, after: { validationRules: updated.validationRules, incidentId: incidentId ?? null } });
+    const { updated } = await auditedChange(
+      c,
+      store,
+      async () => {
+        // Read again inside the transaction: `before` is the set this addition changed.
+        const before = (await store.getContract(contractId))?.validationRules ?? contract.validationRules;
+        const updated = await store.addValidationRule(contractId, rule);
+        // The feedback step closes the incident's story: which rule now refuses the same input.
+        if (incidentId !== undefined) {
+          await store.appendIncidentEvent({
+            incidentId,
+            key: `feedback-${rule}`,
+            step: 'feedback',
+            summary: `${actorOf(principal)} added the validation rule ${rule} to ${contractId}: the same input is refused from now on.`,
+            details: { contractId, rule, by: actorOf(principal) },
+            txHashes: [],
+          });
+        }
+        return { before, updated };
+      },
+      ({ before, updated }) => ({
+        action: 'contract.add-rule',
+        object: `contract:${contractId}`,
+        before: { validationRules: before },
+        after: { validationRules: updated.validationRules, incidentId: incidentId ?? null },
+      }),
+    );
     return c.json(updated, 200);
   });
 

@@ -13,6 +13,9 @@ export const Participant = defineEntity({
     /** Shared secret for HMAC signatures on webhook calls. */
     webhookSecret: p.text(),
     createdAt: p.datetime(),
+    /** Set while the operator has the organisation suspended: its keys are refused, it takes part in no new exchange. */
+    suspendedAt: p.datetime().nullable(),
+    suspensionReason: p.text().nullable(),
   },
 });
 

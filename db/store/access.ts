@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { GrantTerms } from '../../domain/authority';
+import type { AuthorityRole, GrantTerms } from '../../domain/authority';
 import { DvctError } from '../../domain/errors';
 import { AccessGrant, type AccessGrantRow } from '../entities/access-grant';
 import { ApiKey, type ApiKeyRow } from '../entities/api-key';
 import { Participant } from '../entities/participant';
 import type { Orm } from '../orm';
 import type { ApiKeyRecord, GrantRecord, NewApiKey, NewGrant, NewParticipant, ParticipantRecord } from '../records';
-import { asDriverException, type Em } from './support';
+import { asDriverException, session, type Em } from './support';
 
 /**
  * Keys and grants: who may act, and by which grants. Writes that belong together (a registration
@@ -41,6 +41,8 @@ export interface AccessStore {
   createGrants(grants: readonly NewGrant[]): Promise<GrantRecord[]>;
   /** Revokes the grant once; null when the organisation has no such grant. */
   revokeGrant(participantId: string, grantId: string): Promise<GrantRecord | null>;
+  /** Revokes every grant of the organisation and of its keys in these roles (an organisation that no longer holds them); returns them. */
+  revokeGrantsInRoles(participantId: string, roles: readonly AuthorityRole[]): Promise<GrantRecord[]>;
 }
 
 function grantId(): string {
@@ -60,7 +62,7 @@ function keyRecord(key: NewApiKey, createdAt: Date): ApiKeyRecord {
 
 export function accessStore(orm: Orm): AccessStore {
   async function inTransaction<T>(work: (tx: Em) => Promise<T>, conflict: () => DvctError): Promise<T> {
-    const em = orm.em.fork();
+    const em = session(orm);
     try {
       return await em.transactional(work);
     } catch (error) {
@@ -72,7 +74,7 @@ export function accessStore(orm: Orm): AccessStore {
   return {
     async registerParticipant(p, key, grants) {
       const now = new Date();
-      const participant: ParticipantRecord = { ...p, walletAddress: p.walletAddress.toLowerCase(), createdAt: now };
+      const participant: ParticipantRecord = { ...p, walletAddress: p.walletAddress.toLowerCase(), createdAt: now, suspendedAt: null, suspensionReason: null };
       await inTransaction(
         async (tx) => {
           await tx.insert(Participant, participant);
@@ -97,17 +99,17 @@ export function accessStore(orm: Orm): AccessStore {
     },
 
     async findApiKey(keyId) {
-      const row = await orm.em.fork().findOne(ApiKey, { keyId });
+      const row = await session(orm).findOne(ApiKey, { keyId });
       return row ? toKeyRecord(row) : null;
     },
 
     async listApiKeys(participantId) {
-      const rows = await orm.em.fork().find(ApiKey, { participantId }, { orderBy: { createdAt: 'asc', keyId: 'asc' } });
+      const rows = await session(orm).find(ApiKey, { participantId }, { orderBy: { createdAt: 'asc', keyId: 'asc' } });
       return rows.map(toKeyRecord);
     },
 
     async revokeApiKey(participantId, keyId) {
-      const em = orm.em.fork();
+      const em = session(orm);
       await em.nativeUpdate(ApiKey, { keyId, participantId, revokedAt: null }, { revokedAt: new Date() });
       const row = await em.findOne(ApiKey, { keyId, participantId });
       return row ? toKeyRecord(row) : null;
@@ -142,7 +144,7 @@ export function accessStore(orm: Orm): AccessStore {
       const where = key.restricted
         ? { keyId: key.keyId, revokedAt: null }
         : { participantId: key.participantId, revokedAt: null, $or: [{ keyId: null }, { keyId: key.keyId }] };
-      const rows = await orm.em.fork().find(AccessGrant, where, { orderBy: { createdAt: 'asc', id: 'asc' } });
+      const rows = await session(orm).find(AccessGrant, where, { orderBy: { createdAt: 'asc', id: 'asc' } });
       return rows.map(toGrantRecord);
     },
 
@@ -152,7 +154,7 @@ export function accessStore(orm: Orm): AccessStore {
     },
 
     async listGrants(participantId) {
-      const rows = await orm.em.fork().find(AccessGrant, { participantId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+      const rows = await session(orm).find(AccessGrant, { participantId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
       return rows.map(toGrantRecord);
     },
 
@@ -161,10 +163,20 @@ export function accessStore(orm: Orm): AccessStore {
     },
 
     async revokeGrant(participantId, grantId) {
-      const em = orm.em.fork();
+      const em = session(orm);
       await em.nativeUpdate(AccessGrant, { id: grantId, participantId, revokedAt: null }, { revokedAt: new Date() });
       const row = await em.findOne(AccessGrant, { id: grantId, participantId });
       return row ? toGrantRecord(row) : null;
+    },
+
+    async revokeGrantsInRoles(participantId, roles) {
+      if (roles.length === 0) return [];
+      const em = session(orm);
+      const where = { participantId, role: { $in: [...roles] }, revokedAt: null };
+      const held = await em.find(AccessGrant, where, { orderBy: { createdAt: 'asc', id: 'asc' } });
+      const now = new Date();
+      await em.nativeUpdate(AccessGrant, { id: { $in: held.map((g) => g.id) }, revokedAt: null }, { revokedAt: now });
+      return held.map((g) => ({ ...toGrantRecord(g), revokedAt: now }));
     },
   };
 }

@@ -6,7 +6,7 @@ import { AuditAnchor, type AuditAnchorRow } from '../entities/audit-anchor';
 import { AuditEntry, type AuditEntryRow } from '../entities/audit-entry';
 import type { Orm } from '../orm';
 import type { AuditAnchorRecord, AuditEntryRecord, AuditFilter, NewAuditEntry } from '../records';
-import { asDriverException, insertOnce, type Em } from './support';
+import { asDriverException, insertOnce, session, type Em } from './support';
 
 export interface AuditStore {
   /**
@@ -16,6 +16,13 @@ export interface AuditStore {
    * returns the first. Resolves once the entry is committed.
    */
   appendAudit(e: NewAuditEntry): Promise<AuditEntryRecord>;
+  /**
+   * Makes a change and appends the entry that describes it in one transaction: both are committed,
+   * or neither (an entry that cannot be appended undoes the change; a change that fails leaves no
+   * entry). Every store call `change` makes joins the transaction. The transaction takes the
+   * trail's lock first, so audited changes are serialised with each other and with appends.
+   */
+  recordWithAudit<T>(change: () => Promise<T>, describe: (result: T) => NewAuditEntry): Promise<T>;
   /** Oldest first; `afterSeq` pages on. */
   listAudit(filter: AuditFilter, limit: number): Promise<AuditEntryRecord[]>;
   auditHead(): Promise<ChainLink | null>;
@@ -48,8 +55,10 @@ export function auditStore(orm: Orm): AuditStore {
    * already in the trail (or earlier in the group) get that entry back; the rest are inserted in
    * one statement. Answers each entry's record, in order.
    */
+  const takeLock = (tx: Em) => tx.getConnection().execute(lockSql, [], 'run', tx.getTransactionContext());
+
   async function appendGroupLocked(tx: Em, group: readonly NewAuditEntry[]): Promise<AuditEntryRecord[]> {
-    await tx.getConnection().execute(lockSql, [], 'run', tx.getTransactionContext());
+    await takeLock(tx);
     const dedupKeys = [...new Set(group.flatMap((e) => (e.dedupKey ? [e.dedupKey] : [])))];
     const known = new Map<string, AuditEntryRecord>();
     if (dedupKeys.length > 0) {
@@ -88,6 +97,7 @@ export function auditStore(orm: Orm): AuditStore {
 
   async function appendGroup(group: readonly NewAuditEntry[]): Promise<AuditEntryRecord[]> {
     for (let attempt = 1; ; attempt++) {
+      // A transaction of its own, never the one of whichever caller started the group.
       const em = orm.em.fork();
       try {
         return await em.transactional((tx) => appendGroupLocked(tx, group));
@@ -138,6 +148,17 @@ export function auditStore(orm: Orm): AuditStore {
       });
     },
 
+    async recordWithAudit(change, describe) {
+      return session(orm).transactional(async (tx) => {
+        // The lock before anything else: on SQLite a transaction that reads first and writes later
+        // can be refused its write lock when another process wrote meanwhile.
+        await takeLock(tx);
+        const result = await change();
+        await appendGroupLocked(tx, [describe(result)]);
+        return result;
+      });
+    },
+
     async listAudit(filter, limit) {
       const where = {
         ...(filter.actor !== undefined ? { actor: filter.actor } : {}),
@@ -146,21 +167,21 @@ export function auditStore(orm: Orm): AuditStore {
         ...(filter.afterSeq !== undefined ? { seq: { $gt: filter.afterSeq } } : {}),
         ...(filter.from || filter.to ? { at: { ...(filter.from ? { $gte: filter.from } : {}), ...(filter.to ? { $lt: filter.to } : {}) } } : {}),
       };
-      const rows = await orm.em.fork().find(AuditEntry, where, { orderBy: { seq: 'asc' }, limit });
+      const rows = await session(orm).find(AuditEntry, where, { orderBy: { seq: 'asc' }, limit });
       return rows.map(toEntryRecord);
     },
 
     async auditHead() {
-      const last = await orm.em.fork().findOne(AuditEntry, { seq: { $gt: 0 } }, { orderBy: { seq: 'desc' }, fields: ['seq', 'hash'] });
+      const last = await session(orm).findOne(AuditEntry, { seq: { $gt: 0 } }, { orderBy: { seq: 'desc' }, fields: ['seq', 'hash'] });
       return last ? { seq: last.seq, hash: last.hash } : null;
     },
 
     async recordAuditAnchor(a) {
-      await insertOnce(orm.em.fork(), AuditAnchor, a);
+      await insertOnce(session(orm), AuditAnchor, a);
     },
 
     async listAuditAnchors() {
-      const rows = await orm.em.fork().find(AuditAnchor, {}, { orderBy: { seq: 'asc' } });
+      const rows = await session(orm).find(AuditAnchor, {}, { orderBy: { seq: 'asc' } });
       return rows.map(toAnchorRecord);
     },
   };

@@ -4,7 +4,7 @@ import { DEFAULT_REVIEW_POLICY, VALIDATION_RULES, type ValidationRuleId } from '
 import type { UseCaseContract as Contract } from '../../domain/types';
 import { UseCaseContract, type UseCaseContractRow } from '../entities/use-case-contract';
 import type { Orm } from '../orm';
-import { insertOnce, sameJson, type Em } from './support';
+import { insertOnce, sameJson, session, type Em } from './support';
 
 export interface ContractStore {
   /**
@@ -25,7 +25,7 @@ export function contractStore(orm: Orm): ContractStore {
   return {
     async saveContract(c) {
       const contract = normalised(c);
-      const em = orm.em.fork();
+      const em = session(orm);
       const inserted = await insertOnce(em, UseCaseContract, {
         ...contract,
         validFrom: new Date(contract.validFrom),
@@ -42,7 +42,7 @@ export function contractStore(orm: Orm): ContractStore {
     },
 
     async getContract(id) {
-      const row = await orm.em.fork().findOne(UseCaseContract, { id });
+      const row = await session(orm).findOne(UseCaseContract, { id });
       return row ? toContract(row) : null;
     },
 
@@ -56,7 +56,7 @@ export function contractStore(orm: Orm): ContractStore {
  * on SQLite, so two concurrent additions both land.
  */
 async function mergeRules(orm: Orm, contractId: string, rules: readonly ValidationRuleId[]): Promise<Contract> {
-  return orm.em.fork().transactional(async (tx: Em) => {
+  return session(orm).transactional(async (tx: Em) => {
     const locked = await tx.nativeUpdate(UseCaseContract, { id: contractId }, { validationRules: raw('validation_rules') });
     if (locked === 0) throw new DvctError('NOT_FOUND', `No use-case contract ${contractId}`, { usecaseContractId: contractId });
     const row = await tx.findOneOrFail(UseCaseContract, { id: contractId }, { refresh: true });

@@ -9,7 +9,7 @@ import { Award } from '../entities/award';
 import { Exchange } from '../entities/exchange';
 import type { Orm } from '../orm';
 import type { AllocationKey, AllocationRecord, Balance, Period, ReceivedAward } from '../records';
-import { asDriverException, createdWithin, sameJson, whereIdIn, type Em } from './support';
+import { asDriverException, createdWithin, sameJson, session, whereIdIn, type Em } from './support';
 
 export interface DistributionStore {
   /**
@@ -50,7 +50,7 @@ export interface DistributionStore {
 export function distributionStore(orm: Orm): DistributionStore {
   return {
     async recordDistribution(args) {
-      const em = orm.em.fork();
+      const em = session(orm);
       try {
         await em.transactional((tx) => writeDistribution(tx, args));
       } catch (error) {
@@ -62,13 +62,13 @@ export function distributionStore(orm: Orm): DistributionStore {
     },
 
     async getAllocations(exchangeId) {
-      const rows = await orm.em.fork().find(Allocation, { exchangeId });
+      const rows = await session(orm).find(Allocation, { exchangeId });
       return rows.map(toAllocationRecord).sort(byRoundThenPair);
     },
 
     async markAllocationsReleased(exchangeId, keys, txHash) {
       if (keys.length === 0) return;
-      await orm.em.fork().nativeUpdate(
+      await session(orm).nativeUpdate(
         Allocation,
         { exchangeId, status: 'allocated', $or: keys.map((k) => ({ round: k.round, payerId: k.payerId, recipientId: k.recipientId })) },
         { status: 'released', releaseTxHash: txHash, updatedAt: new Date() },
@@ -76,7 +76,7 @@ export function distributionStore(orm: Orm): DistributionStore {
     },
 
     async markAllocationRevoked({ exchangeId, round = INCIDENT_ROUND_INITIAL, payerId, recipientId, txHash, reason }) {
-      const em = orm.em.fork();
+      const em = session(orm);
       const key = { exchangeId, round, payerId, recipientId };
       const revoked = await em.nativeUpdate(
         Allocation,
@@ -92,13 +92,13 @@ export function distributionStore(orm: Orm): DistributionStore {
     },
 
     async balanceOf(participantId) {
-      const rows = await orm.em.fork().find(Allocation, { recipientId: participantId }, { fields: ['amount', 'status'] });
+      const rows = await session(orm).find(Allocation, { recipientId: participantId }, { fields: ['amount', 'status'] });
       const total = (status: AllocationRow['status']) => toUnits(sumUnits(rows.filter((r) => r.status === status).map((r) => r.amount)));
       return { allocated: total('allocated'), released: total('released'), revoked: total('revoked') };
     },
 
     async receivedBy(participantId, period) {
-      const em = orm.em.fork();
+      const em = session(orm);
       const lines = await em.find(Allocation, { recipientId: participantId, ...createdWithin(period) }, { orderBy: { createdAt: 'asc', id: 'asc' } });
       const exchangeIds = [...new Set(lines.map((l) => l.exchangeId))];
       const awards = await whereIdIn(exchangeIds, (slice) =>
@@ -111,7 +111,7 @@ export function distributionStore(orm: Orm): DistributionStore {
     },
 
     async exchangePoints(exchangeIds) {
-      const em = orm.em.fork();
+      const em = session(orm);
       const ids = [...new Set(exchangeIds)];
       const [exchanges, lines] = await Promise.all([
         whereIdIn(ids, (slice) => em.find(Exchange, { id: { $in: slice } }, { fields: ['id', 'outputNodeId'] })),

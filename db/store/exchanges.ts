@@ -5,7 +5,7 @@ import { Exchange, type ExchangeRow } from '../entities/exchange';
 import { UseCaseContract } from '../entities/use-case-contract';
 import type { Orm } from '../orm';
 import type { ExchangePatch, ExchangeRecord, NewExchange, Period } from '../records';
-import { createdWithin, insertOnce, whereIdIn, type Em } from './support';
+import { createdWithin, insertOnce, session, subSession, whereIdIn, type Em } from './support';
 
 export interface ExchangeStore {
   /**
@@ -31,7 +31,7 @@ export interface ExchangeStore {
 export function exchangeStore(orm: Orm): ExchangeStore {
   return {
     async insertExchangeIfAbsent(e) {
-      const em = orm.em.fork();
+      const em = session(orm);
       const now = new Date();
       const record: ExchangeRecord = {
         ...e,
@@ -62,38 +62,38 @@ export function exchangeStore(orm: Orm): ExchangeStore {
     },
 
     async getExchange(id) {
-      const row = await orm.em.fork().findOne(Exchange, { id });
+      const row = await session(orm).findOne(Exchange, { id });
       return row ? toExchangeRecord(row) : null;
     },
 
     async updateExchange(id, patch) {
       const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
-      const updated = await orm.em.fork().nativeUpdate(Exchange, { id }, { ...changes, updatedAt: new Date() });
+      const updated = await session(orm).nativeUpdate(Exchange, { id }, { ...changes, updatedAt: new Date() });
       if (updated === 0) throw new DvctError('NOT_FOUND', `No exchange ${id}`, { exchangeId: id });
     },
 
     async exchangeIdsOfParty(participantId) {
-      const em = orm.em.fork();
+      const em = session(orm);
       const [direct, allocated, orchestrated] = await Promise.all([
-        em.fork().find(Exchange, { $or: [{ consumerId: participantId }, { providerId: participantId }] }, { fields: ['id'] }),
-        em.fork().find(Allocation, { $or: [{ payerId: participantId }, { recipientId: participantId }] }, { fields: ['exchangeId'] }),
-        em.fork().find(UseCaseContract, { orchestratorId: participantId }, { fields: ['id'] }),
+        subSession(em).find(Exchange, { $or: [{ consumerId: participantId }, { providerId: participantId }] }, { fields: ['id'] }),
+        subSession(em).find(Allocation, { $or: [{ payerId: participantId }, { recipientId: participantId }] }, { fields: ['exchangeId'] }),
+        subSession(em).find(UseCaseContract, { orchestratorId: participantId }, { fields: ['id'] }),
       ]);
       const contractIds = orchestrated.map((c) => c.id);
-      const ofContracts = await whereIdIn(contractIds, (slice) => em.fork().find(Exchange, { usecaseContractId: { $in: slice } }, { fields: ['id'] }));
+      const ofContracts = await whereIdIn(contractIds, (slice) => subSession(em).find(Exchange, { usecaseContractId: { $in: slice } }, { fields: ['id'] }));
       const ids = new Set([...direct.map((e) => e.id), ...allocated.map((a) => a.exchangeId), ...ofContracts.map((e) => e.id)]);
       return [...ids].sort(compareIds);
     },
 
     async usecaseContractsOf(exchangeIds) {
       const rows = await whereIdIn([...new Set(exchangeIds)], (slice) =>
-        orm.em.fork().find(Exchange, { id: { $in: slice } }, { fields: ['id', 'usecaseContractId'] }),
+        session(orm).find(Exchange, { id: { $in: slice } }, { fields: ['id', 'usecaseContractId'] }),
       );
       return new Map(rows.map((r) => [r.id, r.usecaseContractId]));
     },
 
     async exchangesConsuming(nodeIds, period) {
-      const em = orm.em.fork();
+      const em = session(orm);
       const rows = await whereIdIn(nodeIds, (slice) =>
         em.find(Exchange, { kind: 'exchange', consumedNodeId: { $in: slice }, ...createdWithin(period) }),
       );

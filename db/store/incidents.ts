@@ -5,7 +5,7 @@ import { Incident, type IncidentRow } from '../entities/incident';
 import { IncidentEvent, type IncidentEventRow } from '../entities/incident-event';
 import type { Orm } from '../orm';
 import type { IncidentEventRecord, IncidentPatch, IncidentRecord, NewIncident, NewIncidentEvent } from '../records';
-import { insertOnce, whereIdIn } from './support';
+import { insertOnce, session, whereIdIn } from './support';
 
 /** Statuses of an incident still being handled: not resolved, dismissed or cancelled. */
 export const OPEN_INCIDENT_STATUSES = ['open', 'awaiting-review', 'escalated'] as const satisfies readonly IncidentStatus[];
@@ -45,12 +45,12 @@ const SEQ_ATTEMPTS = 20;
 
 export function incidentStore(orm: Orm): IncidentStore {
   async function findIncident(id: string): Promise<IncidentRecord | null> {
-    const row = await orm.em.fork().findOne(Incident, { id });
+    const row = await session(orm).findOne(Incident, { id });
     return row ? toIncidentRecord(row) : null;
   }
 
   async function findEvent(incidentId: string, key: string): Promise<IncidentEventRecord | null> {
-    const row = await orm.em.fork().findOne(IncidentEvent, { incidentId, key });
+    const row = await session(orm).findOne(IncidentEvent, { incidentId, key });
     return row ? toEventRecord(row) : null;
   }
 
@@ -70,7 +70,7 @@ export function incidentStore(orm: Orm): IncidentStore {
         updatedAt: now,
         closedAt: null,
       };
-      if (await insertOnce(orm.em.fork(), Incident, record)) return { incident: record, created: true };
+      if (await insertOnce(session(orm), Incident, record)) return { incident: record, created: true };
       const existing = await findIncident(n.id);
       if (!existing || existing.exchangeId !== n.exchangeId) {
         throw new DvctError('CONFLICT', `Incident ${n.id} belongs to another exchange`, { incidentId: n.id, exchangeId: n.exchangeId });
@@ -82,7 +82,7 @@ export function incidentStore(orm: Orm): IncidentStore {
 
     async updateIncident(id, patch) {
       const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
-      const updated = await orm.em.fork().nativeUpdate(Incident, { id }, { ...changes, updatedAt: new Date() });
+      const updated = await session(orm).nativeUpdate(Incident, { id }, { ...changes, updatedAt: new Date() });
       if (updated === 0) throw new DvctError('NOT_FOUND', `No incident ${id}`, { incidentId: id });
       return (await findIncident(id))!;
     },
@@ -94,15 +94,14 @@ export function incidentStore(orm: Orm): IncidentStore {
         ...(before ? { openedAt: { $lt: before } } : {}),
       };
       const page = (extra: object) =>
-        orm.em.fork().find(Incident, { ...where, ...extra }, { orderBy: { openedAt: 'desc', id: 'desc' }, limit });
+        session(orm).find(Incident, { ...where, ...extra }, { orderBy: { openedAt: 'desc', id: 'desc' }, limit });
       // Each slice of a long id list gives its own newest `limit`; the newest of those are the page.
       const rows = filter.exchangeIds ? await whereIdIn(filter.exchangeIds, (slice) => page({ exchangeId: { $in: slice } })) : await page({});
       return rows.map(toIncidentRecord).sort(newestFirst).slice(0, limit);
     },
 
     async openIncidentsOf(exchangeId) {
-      const rows = await orm.em
-        .fork()
+      const rows = await session(orm)
         .find(Incident, { exchangeId, status: { $in: [...OPEN_INCIDENT_STATUSES] } }, { orderBy: { openedAt: 'asc', id: 'asc' } });
       return rows.map(toIncidentRecord);
     },
@@ -111,7 +110,7 @@ export function incidentStore(orm: Orm): IncidentStore {
       for (let attempt = 1; attempt <= SEQ_ATTEMPTS; attempt++) {
         const known = await findEvent(e.incidentId, e.key);
         if (known) return known;
-        const em = orm.em.fork();
+        const em = session(orm);
         const last = await em.findOne(IncidentEvent, { incidentId: e.incidentId }, { orderBy: { seq: 'desc' }, fields: ['seq'] });
         const record: IncidentEventRecord = {
           incidentId: e.incidentId,
@@ -132,7 +131,7 @@ export function incidentStore(orm: Orm): IncidentStore {
     },
 
     async listIncidentEvents(incidentId) {
-      const rows = await orm.em.fork().find(IncidentEvent, { incidentId }, { orderBy: { seq: 'asc' } });
+      const rows = await session(orm).find(IncidentEvent, { incidentId }, { orderBy: { seq: 'asc' } });
       return rows.map(toEventRecord);
     },
   };

@@ -4,7 +4,7 @@ import { NodeLink, type NodeLinkRow } from '../entities/node-link';
 import type { Orm } from '../orm';
 import type { Downstream, LineageOptions, Lineage, UpstreamEntry } from '../records';
 import { toLinkRecord, toNodeRecord } from './nodes';
-import { whereIdIn, type Em } from './support';
+import { session, whereIdIn, type Em } from './support';
 
 const DEFAULT_MAX_NODES = 10_000;
 
@@ -23,9 +23,10 @@ export interface LineageStore {
   /**
    * The given nodes (depth 0) and their descendants up to `depth` levels, each once at the fewest
    * levels from a start node, with the start node it was reached from. Cycle-safe; at most
-   * `maxNodes` nodes (default 10 000), `truncated` when a bound left some out.
+   * `maxNodes` nodes (default 10 000), `truncated` when a bound left some out. With `alongExchanges`
+   * the walk follows only links made by those exchanges (what a reader may see).
    */
-  downstream(nodeIds: string[], depth: number, maxNodes?: number): Promise<Downstream>;
+  downstream(nodeIds: string[], depth: number, opts?: { maxNodes?: number; alongExchanges?: ReadonlySet<string> }): Promise<Downstream>;
 }
 
 /** One level of a walk: from the `near` end of each link to its `far` end. */
@@ -37,6 +38,7 @@ interface LinkIds {
   id: number;
   parent: string;
   child: string;
+  exchangeId: string;
 }
 
 /*
@@ -51,8 +53,10 @@ async function linksFrom(em: Em, frontier: readonly string[], step: Step): Promi
     em
       .getConnection()
       .execute<LinkIds[]>(
-        `select id, parent_node_id as parent, child_node_id as child from node_link where ${step.near} in (${slice.map(() => '?').join(', ')})`,
+        `select id, parent_node_id as parent, child_node_id as child, exchange_id as "exchangeId" from node_link where ${step.near} in (${slice.map(() => '?').join(', ')})`,
         slice,
+        'all',
+        em.getTransactionContext(),
       ),
   );
   return links.sort((a, b) => a.id - b.id);
@@ -76,7 +80,7 @@ export function lineageStore(orm: Orm): LineageStore {
       if (opts.depth !== null && (!Number.isInteger(opts.depth) || opts.depth < 0)) {
         throw new DvctError('VALIDATION_FAILED', `depth must be a non-negative integer or null (got ${opts.depth})`, { field: 'depth' });
       }
-      const em = orm.em.fork();
+      const em = session(orm);
       const [start] = await nodesById(em, [nodeId]);
       if (!start) return { nodes: [], edges: [], truncated: false };
 
@@ -118,7 +122,7 @@ export function lineageStore(orm: Orm): LineageStore {
     },
 
     async upstreamSlice(nodeIds, depth) {
-      const em = orm.em.fork();
+      const em = session(orm);
       const parentIds = new Map<string, string[]>();
       let frontier = [...new Set(nodeIds)];
       for (let level = 0; frontier.length > 0; level++) {
@@ -134,14 +138,15 @@ export function lineageStore(orm: Orm): LineageStore {
       return slice;
     },
 
-    async downstream(nodeIds, depth, maxNodes = DEFAULT_MAX_NODES) {
-      const em = orm.em.fork();
+    async downstream(nodeIds, depth, { maxNodes = DEFAULT_MAX_NODES, alongExchanges } = {}) {
+      const em = session(orm);
+      const followed = (link: LinkIds) => !alongExchanges || alongExchanges.has(link.exchangeId);
       const reached = new Map<string, { depth: number; sourceNodeId: string }>();
       for (const id of nodeIds) if (!reached.has(id)) reached.set(id, { depth: 0, sourceNodeId: id });
       let frontier = [...reached.keys()];
       let truncated = false;
       for (let level = 1; frontier.length > 0; level++) {
-        const links = await linksFrom(em, frontier, FORWARD);
+        const links = (await linksFrom(em, frontier, FORWARD)).filter(followed);
         if (level > depth) {
           truncated ||= links.some((l) => !reached.has(l.child));
           break;

@@ -7,7 +7,7 @@ import { NodeLink, type NodeLinkRow } from '../entities/node-link';
 import { NodePropagation } from '../entities/node-propagation';
 import type { Orm } from '../orm';
 import type { LinkRecord, NewLink, NewNode, NewPropagation, NodeRecord } from '../records';
-import { insertOnce } from './support';
+import { insertOnce, session, subSession } from './support';
 
 export interface NodeStore {
   /**
@@ -55,18 +55,18 @@ export interface NodeViewFilter {
 
 export function nodeStore(orm: Orm): NodeStore {
   async function findNode(nodeId: string): Promise<NodeRecord | null> {
-    const row = await orm.em.fork().findOne(Node, { nodeId });
+    const row = await session(orm).findOne(Node, { nodeId });
     return row ? toNodeRecord(row) : null;
   }
 
   async function linkedIds(where: { parentNodeId: string } | { childNodeId: string }, pick: 'parentNodeId' | 'childNodeId') {
-    const rows = await orm.em.fork().find(NodeLink, where, { fields: [pick], orderBy: { id: 'asc' } });
+    const rows = await session(orm).find(NodeLink, where, { fields: [pick], orderBy: { id: 'asc' } });
     return rows.map((r) => r[pick]);
   }
 
   return {
     async upsertNode(n) {
-      const em = orm.em.fork();
+      const em = session(orm);
       const now = new Date();
       const record: NodeRecord = { ...n, homeInstanceId: n.homeInstanceId ?? null, createdAt: now, updatedAt: now };
       if (await insertOnce(em, Node, record)) return { node: record, created: true };
@@ -102,41 +102,41 @@ export function nodeStore(orm: Orm): NodeStore {
     getNode: findNode,
 
     async nodesOwnedBy(participantId) {
-      const rows = await orm.em.fork().find(Node, { ownerId: participantId }, { orderBy: { createdAt: 'asc', nodeId: 'asc' } });
+      const rows = await session(orm).find(Node, { ownerId: participantId }, { orderBy: { createdAt: 'asc', nodeId: 'asc' } });
       return rows.map(toNodeRecord);
     },
 
     async linkNodes(l) {
-      return { created: await insertOnce(orm.em.fork(), NodeLink, { ...l, createdAt: new Date() }) };
+      return { created: await insertOnce(session(orm), NodeLink, { ...l, createdAt: new Date() }) };
     },
 
     getParentIds: (nodeId) => linkedIds({ childNodeId: nodeId }, 'parentNodeId'),
     getChildIds: (nodeId) => linkedIds({ parentNodeId: nodeId }, 'childNodeId'),
 
     async linksOf(nodeId) {
-      const rows = await orm.em.fork().find(NodeLink, { $or: [{ parentNodeId: nodeId }, { childNodeId: nodeId }] }, { orderBy: { id: 'asc' } });
+      const rows = await session(orm).find(NodeLink, { $or: [{ parentNodeId: nodeId }, { childNodeId: nodeId }] }, { orderBy: { id: 'asc' } });
       return rows.map(toLinkRecord);
     },
 
     async recordPropagation(p) {
-      return { created: await insertOnce(orm.em.fork(), NodePropagation, { ...p, createdAt: new Date() }) };
+      return { created: await insertOnce(session(orm), NodePropagation, { ...p, createdAt: new Date() }) };
     },
 
     async getNodeView(nodeId, nodeUrl, only) {
-      const em = orm.em.fork();
+      const em = session(orm);
       const node = await em.findOne(Node, { nodeId });
       if (!node) return null;
       const [allParents, allChildren, allAwards] = await Promise.all([
-        em.fork().find(NodeLink, { childNodeId: nodeId }, { orderBy: { id: 'asc' } }),
-        em.fork().find(NodeLink, { parentNodeId: nodeId }, { orderBy: { id: 'asc' } }),
-        em.fork().find(Award, { nodeId }, { orderBy: { id: 'asc' } }),
+        subSession(em).find(NodeLink, { childNodeId: nodeId }, { orderBy: { id: 'asc' } }),
+        subSession(em).find(NodeLink, { parentNodeId: nodeId }, { orderBy: { id: 'asc' } }),
+        subSession(em).find(Award, { nodeId }, { orderBy: { id: 'asc' } }),
       ]);
       const seen = (row: { exchangeId: string }) => !only || only.exchange(row.exchangeId);
       const [parents, children, awards] = [allParents.filter(seen), allChildren.filter(seen), allAwards.filter(seen)];
       const metadata = !only || only.metadata;
       const linked = [...parents.map((l) => l.parentNodeId), ...children.map((l) => l.childNodeId)];
       const homes = new Map(
-        linked.length === 0 ? [] : (await em.fork().find(Node, { nodeId: { $in: linked } }, { fields: ['nodeId', 'homeInstanceId'] })).map((n) => [n.nodeId, n.homeInstanceId ?? null]),
+        linked.length === 0 ? [] : (await subSession(em).find(Node, { nodeId: { $in: linked } }, { fields: ['nodeId', 'homeInstanceId'] })).map((n) => [n.nodeId, n.homeInstanceId ?? null]),
       );
       const ref = (id: string) => ({ nodeId: id, '@nodeUrl': nodeUrl(id, homes.get(id) ?? null) });
       return {
@@ -155,24 +155,28 @@ export function nodeStore(orm: Orm): NodeStore {
     },
 
     async exchangesReachingNodesOf(ownerId) {
-      const rows = await orm.em
-        .fork()
+      const em = session(orm);
+      const rows = await em
         .getConnection()
         .execute<{ exchange_id: string }[]>(
           'select p.exchange_id from node_propagation p join node n on n.node_id = p.ancestor_node_id where n.owner_id = ? ' +
             "union select u.exchange_id from peer_update u join node n on n.node_id = u.parent_node_id where n.owner_id = ? and u.status = 'delivered'",
           [ownerId, ownerId],
+          'all',
+          em.getTransactionContext(),
         );
       return [...new Set(rows.map((r) => r.exchange_id))].sort();
     },
 
     async linkedExchangesOrchestratedBy(orchestratorId) {
-      const rows = await orm.em
-        .fork()
+      const em = session(orm);
+      const rows = await em
         .getConnection()
         .execute<{ exchange_id: string; usecase_contract_id: string }[]>(
           'select distinct l.exchange_id, l.usecase_contract_id from node_link l join use_case_contract c on c.id = l.usecase_contract_id where c.orchestrator_id = ?',
           [orchestratorId],
+          'all',
+          em.getTransactionContext(),
         );
       return new Map(rows.map((r) => [r.exchange_id, r.usecase_contract_id]));
     },

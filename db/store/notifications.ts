@@ -3,7 +3,7 @@ import { DvctError } from '../../domain/errors';
 import { Notification, type NotificationRow } from '../entities/notification';
 import type { Orm } from '../orm';
 import type { DeliveryAttempt, NewNotification, NotificationRecord } from '../records';
-import { insertOnce } from './support';
+import { insertOnce, session } from './support';
 
 export interface NotificationStore {
   /**
@@ -31,7 +31,7 @@ export interface NotificationStore {
 
 export function notificationStore(orm: Orm): NotificationStore {
   async function findOrFail(id: string): Promise<NotificationRecord> {
-    const row = await orm.em.fork().findOne(Notification, { id });
+    const row = await session(orm).findOne(Notification, { id });
     if (!row) throw new DvctError('NOT_FOUND', `No notification ${id}`, { notificationId: id });
     return toNotificationRecord(row);
   }
@@ -40,7 +40,7 @@ export function notificationStore(orm: Orm): NotificationStore {
     async createNotifications(list) {
       const records: NotificationRecord[] = [];
       for (const n of list) {
-        const em = orm.em.fork();
+        const em = session(orm);
         const record: NotificationRecord = {
           ...n,
           deliveryStatus: n.webhookUrl ? 'pending' : 'not-applicable',
@@ -64,12 +64,12 @@ export function notificationStore(orm: Orm): NotificationStore {
     },
 
     async getNotification(id) {
-      const row = await orm.em.fork().findOne(Notification, { id });
+      const row = await session(orm).findOne(Notification, { id });
       return row ? toNotificationRecord(row) : null;
     },
 
     async recordDeliveryAttempt(id, r) {
-      const em = orm.em.fork();
+      const em = session(orm);
       const now = new Date();
       // One statement, so concurrent attempts each count: attempts = attempts + 1 in the database.
       await em
@@ -87,7 +87,7 @@ export function notificationStore(orm: Orm): NotificationStore {
     },
 
     async markDeliveryFailed(id, error) {
-      const updated = await orm.em.fork().nativeUpdate(Notification, { id, deliveryStatus: 'pending' }, { deliveryStatus: 'failed', lastError: error });
+      const updated = await session(orm).nativeUpdate(Notification, { id, deliveryStatus: 'pending' }, { deliveryStatus: 'failed', lastError: error });
       if (updated === 0) await findOrFail(id);
     },
 
@@ -96,12 +96,12 @@ export function notificationStore(orm: Orm): NotificationStore {
         ...(filter.subjectId !== undefined ? { subjectId: filter.subjectId } : {}),
         ...(filter.participantId !== undefined ? { participantId: filter.participantId } : {}),
       };
-      const rows = await orm.em.fork().find(Notification, where, { orderBy: { createdAt: 'asc', id: 'asc' } });
+      const rows = await session(orm).find(Notification, where, { orderBy: { createdAt: 'asc', id: 'asc' } });
       return rows.map(toNotificationRecord);
     },
 
     async notificationFeed(participantId, { since, limit }) {
-      const rows = await orm.em.fork().find(
+      const rows = await session(orm).find(
         Notification,
         { participantId, ...(since ? { createdAt: { $gt: since } } : {}) },
         { orderBy: { createdAt: 'desc', id: 'desc' }, limit },

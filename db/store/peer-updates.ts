@@ -1,6 +1,6 @@
 import { PeerUpdate, type PeerUpdateRow } from '../entities/peer-update';
 import type { Orm } from '../orm';
-import { insertOnce } from './support';
+import { insertOnce, session } from './support';
 
 export interface PeerUpdateRecord {
   requestId: string;
@@ -29,7 +29,7 @@ export interface PeerUpdateStore {
 export function peerUpdateStore(orm: Orm): PeerUpdateStore {
   return {
     async recordPeerAttempt(u, outcome) {
-      const em = orm.em.fork();
+      const em = session(orm);
       const now = new Date();
       await insertOnce(em, PeerUpdate, { ...u, status: 'pending', attempts: 0, lastError: null, peerWorkflowId: null, createdAt: now, updatedAt: now });
       const row = await em.findOneOrFail(PeerUpdate, { requestId: u.requestId });
@@ -46,7 +46,7 @@ export function peerUpdateStore(orm: Orm): PeerUpdateStore {
     },
 
     async peerUpdatesOf(exchangeId) {
-      const rows = await orm.em.fork().find(PeerUpdate, { exchangeId }, { orderBy: { createdAt: 'asc', requestId: 'asc' } });
+      const rows = await session(orm).find(PeerUpdate, { exchangeId }, { orderBy: { createdAt: 'asc', requestId: 'asc' } });
       return rows.map(toPeerUpdateRecord);
     },
   };

@@ -1,5 +1,6 @@
 import { Allocation } from '../entities/allocation';
 import type { Orm } from '../orm';
+import { session } from './support';
 
 export interface ReconciliationStore {
   /**
@@ -14,8 +15,7 @@ export interface ReconciliationStore {
 export function reconciliationStore(orm: Orm): ReconciliationStore {
   return {
     async listExchangesStillHolding(since) {
-      const rows = await orm.em
-        .fork()
+      const rows = await session(orm)
         .createQueryBuilder(Allocation)
         .select('exchangeId', true)
         .where({ createdAt: { $gte: since }, status: 'allocated' })

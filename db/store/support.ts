@@ -7,9 +7,25 @@ import {
 } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { DvctError } from '../../domain/errors';
+import type { Orm } from '../orm';
 import type { Period } from '../records';
 
 export type Em = SqlEntityManager;
+
+/**
+ * The EntityManager every store method works with: a fresh identity map that joins the
+ * transaction Store.recordWithAudit runs a change in (MikroORM carries it in an AsyncLocalStorage
+ * context), else none. Everything a change does must go through it: on SQLite, whose one
+ * connection a transaction holds, a query beside the transaction would wait for it forever.
+ */
+export function session(orm: Orm): Em {
+  return orm.em.fork({ keepTransactionContext: true });
+}
+
+/** A sub-fork of a session, still in its transaction. */
+export function subSession(em: Em): Em {
+  return em.fork({ keepTransactionContext: true });
+}
 
 /**
  * Inserts a row unless one with the same unique key exists; true when this call inserted it.
@@ -18,7 +34,10 @@ export type Em = SqlEntityManager;
  */
 export async function insertOnce<T extends object>(em: Em, entity: EntityName<T>, data: RequiredEntityData<T>): Promise<boolean> {
   try {
-    await em.insert(entity, data);
+    // Inside a transaction the insert gets a savepoint: on PostgreSQL a failed statement would
+    // otherwise abort the whole transaction, and the caller's "it exists already" path with it.
+    if (em.isInTransaction()) await em.transactional((tx) => tx.insert(entity, data));
+    else await em.insert(entity, data);
     return true;
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) return false;

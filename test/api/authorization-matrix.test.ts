@@ -92,6 +92,31 @@ const ROWS: Record<string, Row> = {
     request: async (c) => ({ method: 'POST', path: '/v1/participants', body: { id: `org-new-${c.n}`, name: 'New', roles: ['data-provider'], walletAddress: `0x${'1'.repeat(40)}` } }),
   },
   'get /v1/participants/{id}': { ...MEMBER_ROUTE, ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/participants/${c.org}` }) },
+  // Managing organisations is the operator's: another key is refused on its own organisation and sees no other.
+  'patch /v1/participants/{id}': {
+    own: 'A D D D D',
+    other: 'A H H H H',
+    ok: 200,
+    request: async (c) => ({ method: 'PATCH', path: `/v1/participants/${c.org}`, body: { name: `Renamed ${c.n}` } }),
+  },
+  'post /v1/participants/{id}/suspend': {
+    own: 'A D D D D',
+    other: 'A H H H H',
+    ok: 200,
+    // A fresh organisation each time: suspending one of the matrix's callers would lock it out of every later case.
+    request: async (c) => ({ method: 'POST', path: `/v1/participants/${c.role === 'operator' ? (await h.register(`org-susp-${c.n}`, ['data-provider'])).id : c.org}/suspend`, body: { reason: 'matrix' } }),
+  },
+  'post /v1/participants/{id}/reinstate': {
+    own: 'A D D D D',
+    other: 'A H H H H',
+    ok: 200,
+    request: async (c) => {
+      if (c.role !== 'operator') return { method: 'POST', path: `/v1/participants/${c.org}/reinstate`, body: { reason: 'matrix' } };
+      const { id } = await h.register(`org-susp-${c.n}`, ['data-provider']);
+      expect((await h.request('POST', `/v1/participants/${id}/suspend`, { key: h.operatorKey, body: { reason: 'matrix' } })).status).toBe(200);
+      return { method: 'POST', path: `/v1/participants/${id}/reinstate`, body: { reason: 'matrix' } };
+    },
+  },
   'get /v1/participants/{id}/balance': { ...MEMBER_ROUTE, ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/participants/${c.org}/balance` }) },
   'get /v1/participants/{id}/notifications': { ...MEMBER_ROUTE, ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/participants/${c.org}/notifications` }) },
   'get /v1/participants/{id}/report': { ...MEMBER_ROUTE, ok: 200, request: async (c) => ({ method: 'GET', path: `/v1/participants/${c.org}/report` }) },

@@ -23,6 +23,9 @@ describe('POST /v1/participants', () => {
       roles: ['data-provider'],
       walletAddress: '0xabcdef0000000000000000000000000000000001',
       webhookUrl: 'https://bob.test/hook',
+      status: 'active',
+      suspendedAt: null,
+      suspensionReason: null,
     });
     expect(res.body.onboarding).toBeUndefined();
 

@@ -15,7 +15,8 @@ beforeAll(async () => {
   const { store } = h.db;
   await store.upsertNode(node('r1', { dataId: 'raw-1', ownerId: 'prov' }));
   await store.upsertNode(node('d1', { dataId: 'derived-1', ownerId: 'cons', kind: 'chain-data' }));
-  await store.linkNodes(link('r1', 'd1'));
+  // The link is ex-direct's: cons consumed r1 and made d1 from it.
+  await store.linkNodes(link('r1', 'd1', { exchangeId: 'ex-direct' }));
   for (const [id, consumed, consumer, payer, points, reason] of [
     ['ex-direct', 'r1', 'cons', 'cons', 5n, 'data-provider'],
     ['ex-indirect', 'd1', 'org-x', 'org-x', 1n, 'upstream'],

@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditEntry } from '../../db/entities';
 import { ChainVerifier, GENESIS_HASH } from '../../lib/audit-chain';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { countRows, startProcess } from './fixtures';
+import { countRows, exchange, participant, refuseAuditEntries, REFUSED_AUDIT_REQUEST, startProcess } from './fixtures';
 
 let db: TestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase();
+  await refuseAuditEntries(db);
 });
 afterAll(async () => {
   await db?.close();
@@ -118,5 +119,56 @@ describe(`the audit trail (${process.env.DATABASE_URL ? 'postgresql' : 'sqlite'}
     await db.store.recordAuditAnchor(anchor);
     await db.store.recordAuditAnchor({ ...anchor, txHash: `0x${'2'.repeat(64)}` });
     expect(await db.store.listAuditAnchors()).toEqual([anchor]);
+  });
+});
+
+describe(`a change and its audit entry (${process.env.DATABASE_URL ? 'postgresql' : 'sqlite'})`, () => {
+  const register = (id: string, requestId: string) =>
+    db.store.recordWithAudit(
+      () => db.store.createParticipant(participant(id)),
+      (p) => ({ actor: 'operator', action: 'participant.register', object: `participant:${p.id}`, after: { id: p.id }, requestId }),
+    );
+
+  it('commits both together', async () => {
+    await register('org-atomic', 'req-atomic');
+    expect(await db.store.getParticipant('org-atomic')).not.toBeNull();
+    expect(await db.store.listAudit({ object: 'participant:org-atomic' }, 10)).toMatchObject([{ action: 'participant.register', requestId: 'req-atomic' }]);
+    expect((await verify()).ok).toBe(true);
+  });
+
+  it('undoes the change when its entry cannot be appended', async () => {
+    await expect(register('org-unaudited', `${REFUSED_AUDIT_REQUEST}1`)).rejects.toThrow(/audit trail is unavailable/);
+    expect(await db.store.getParticipant('org-unaudited')).toBeNull();
+    expect(await db.store.listAudit({ object: 'participant:org-unaudited' }, 10)).toEqual([]);
+    // The trail and the database go on as before.
+    await register('org-after', 'req-after');
+    expect((await verify()).ok).toBe(true);
+  });
+
+  it('appends no entry when the change fails', async () => {
+    await expect(register('org-atomic', 'req-again')).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await db.store.listAudit({ object: 'participant:org-atomic' }, 10)).toHaveLength(1);
+  });
+
+  it('takes an "already there" answer inside the transaction, and keeps its entry', async () => {
+    // The second insert hits the unique key: inside a PostgreSQL transaction that needs its savepoint.
+    const report = () =>
+      db.store.recordWithAudit(
+        () => db.store.insertExchangeIfAbsent(exchange('ex-atomic')),
+        (r) => ({ actor: 'cons', action: r.created ? 'exchange.report' : 'exchange.report-again', object: 'exchange:ex-atomic' }),
+      );
+    expect((await report()).created).toBe(true);
+    expect((await report()).created).toBe(false);
+    expect((await db.store.listAudit({ object: 'exchange:ex-atomic' }, 10)).map((e) => e.action)).toEqual(['exchange.report', 'exchange.report-again']);
+  });
+
+  it('keeps one chain while changes and plain appends run side by side', async () => {
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        i % 2 === 0 ? register(`org-side-${i}`, `req-side-${i}`) : db.store.appendAudit({ actor: 'worker', action: 'side', object: `thing:${i}` }),
+      ),
+    );
+    expect(await db.store.getParticipants(Array.from({ length: 12 }, (_, i) => `org-side-${i}`))).toHaveLength(6);
+    expect((await verify()).ok).toBe(true);
   });
 });

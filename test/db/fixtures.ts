@@ -104,6 +104,28 @@ export function countRows<T extends object>(db: TestDatabase, entity: EntityName
   return db.orm.em.fork().count(entity, where);
 }
 
+/** Audit entries whose request id starts with this are refused by the database once refuseAuditEntries() ran. */
+export const REFUSED_AUDIT_REQUEST = 'audit-down-';
+
+/**
+ * The audit trail failing, as the database itself would: a trigger that refuses every audit entry
+ * of a request id starting with REFUSED_AUDIT_REQUEST, on SQLite or PostgreSQL alike. Other
+ * entries go through, so a test chooses which change's entry fails by the request id it sends.
+ */
+export async function refuseAuditEntries(db: TestDatabase): Promise<void> {
+  const connection = db.orm.em.getConnection();
+  if (db.config.kind === 'postgresql') {
+    await connection.execute(`create or replace function test_refuse_audit() returns trigger language plpgsql as $$ begin raise exception 'the audit trail is unavailable'; end $$`);
+    await connection.execute(
+      `create trigger test_refuse_audit before insert on audit_entry for each row when (new.request_id like '${REFUSED_AUDIT_REQUEST}%') execute function test_refuse_audit()`,
+    );
+  } else {
+    await connection.execute(
+      `create trigger test_refuse_audit before insert on audit_entry when new.request_id like '${REFUSED_AUDIT_REQUEST}%' begin select raise(abort, 'the audit trail is unavailable'); end`,
+    );
+  }
+}
+
 const run = promisify(execFile);
 
 /** test/db/start-process.ts as a process of its own: what two processes sharing one database do. */

@@ -39,7 +39,7 @@ describe('downstream', () => {
   });
 
   it('stops at maxNodes', async () => {
-    const bounded = await db.store.downstream(['r1'], 10, 2);
+    const bounded = await db.store.downstream(['r1'], 10, { maxNodes: 2 });
     expect(bounded.nodes).toHaveLength(2);
     expect(bounded.truncated).toBe(true);
   });

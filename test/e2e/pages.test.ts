@@ -170,6 +170,51 @@ describe('the lineage and provider report pages', () => {
     await page.context().close();
   });
 
+  it('shows pending and revoked points, and the chart of them, once a held allocation is partly revoked', async () => {
+    // A contract whose window outlasts the test: exchange 4's lines stay allocated, not released.
+    const held = await stack.request('POST', '/v1/contracts', { key: stack.operatorKey, body: designSequenceContract('viz-held', 'viz', 3_600) });
+    expect(held.status).toBe(201);
+    const reported = await stack.request('POST', '/v1/exchanges', {
+      key: c1.apiKey,
+      body: report({
+        usecaseContractId: 'viz-held',
+        dataId: 'p1-raw',
+        dataProviderId: 'viz-p1',
+        dataConsumerId: 'viz-c1',
+        dataConsumerIsAIProvider: true,
+        outputDataId: 'c1-held',
+        extraIncentiveForAIProvider: { numPoints: 10, factor: 1, factorCheck: false },
+      }),
+    });
+    expect(reported.status).toBe(202);
+    const exchangeId = reported.body.exchangeId as string;
+    await waitForExchange(stack, exchangeId, p1.apiKey, (b) => b.stage === 'verification-window');
+    // The orchestrator revokes the 2 upstream points it paid P1; C1's 5 for the data stay pending.
+    const revoked = await stack.request('POST', `/v1/exchanges/${exchangeId}/revocations`, { key: o.apiKey, body: { recipientId: 'viz-p1', payerId: 'viz-o', reason: 'upstream share disputed' } });
+    expect(revoked.status).toBe(202);
+    await waitForExchange(stack, exchangeId, p1.apiKey, (b) =>
+      b.allocations.some((a: { payerId: string; recipientId: string; status: string }) => a.payerId === 'viz-o' && a.recipientId === 'viz-p1' && a.status === 'revoked'),
+    );
+
+    const page = await openWithKey('/ui/report?participant=viz-p1', p1.apiKey);
+    await page.waitForSelector('#report .totals', { timeout: 15_000 });
+    const total = (name: string) => page.textContent(`[data-total="${name}"] dd`);
+    // Released 13 as before; pending 5 (C1 → P1, held); revoked 2 (O → P1); earned = pending + released.
+    expect(await total('pending')).toBe('5');
+    expect(await total('revoked')).toBe('2');
+    expect(await total('released')).toBe('13');
+    expect(await total('earned')).toBe('18');
+    for (const series of ['earned', 'released', 'revoked']) expect(await page.locator(`#chart path[data-series="${series}"]`).count()).toBe(1);
+    const caption = await page.textContent('#chart figcaption');
+    expect(caption).toContain('earned: 18 points');
+    expect(caption).toContain('revoked: 2 points');
+    const uses = await page.locator('#uses tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    // The held use: 7 awarded, 2 of them revoked.
+    expect(uses.filter((u) => u[1] === 'viz-held').map((u) => [u[2], u[3], u[5], u[6], u[7]])).toEqual([['viz-c1', 'p1-raw', 'direct', '5', '2']]);
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'report-page-pending-revoked.png'), fullPage: true });
+    await page.context().close();
+  });
+
   it('keeps the API\'s rules: C1 sees no report of P1 and only the links it is party to; a wrong key is asked for again', async () => {
     const page = await openWithKey('/ui/report?participant=viz-p1', c1.apiKey);
     await page.waitForSelector('.problem');

@@ -27,6 +27,10 @@ import { contractBody } from '../support/contract-body';
  * chain — then every line they wrote is searched for every secret of the run: the operator key,
  * each participant key (and its secret part), each webhook secret, the chain signer key (read from
  * a file, as configured in production).
+ *
+ * Both run with a directory naming a peer instance, so the API too loads the signer key (to sign
+ * its requests to peers), checks it against the directory at start-up, and signs a real request:
+ * its key-loading and signing paths are searched as well.
  */
 describe('the logs of a run', () => {
   const output: string[] = [];
@@ -39,6 +43,8 @@ describe('the logs of a run', () => {
   let apiUrl: string;
   let deployment: Deployment;
   const keyIds: string[] = [];
+  /** The requests the API signed for the peer instance (the receiver stands in for it). */
+  const peerRequests: { path: string; instance: string | undefined; signature: string | undefined }[] = [];
 
   function start(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
     const child = spawn(NODE_BIN, ['--import', TSX_LOADER, join(REPO_ROOT, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -67,6 +73,10 @@ describe('the logs of a run', () => {
 
   beforeAll(async () => {
     receiver = createServer((req, res) => {
+      // Webhooks carry an x-dvct-signature too; requests to a peer go to its /v1/peer/ routes.
+      if (req.url?.startsWith('/v1/peer/')) {
+        peerRequests.push({ path: req.url ?? '', instance: req.headers['x-dvct-instance'] as string | undefined, signature: req.headers['x-dvct-signature'] as string });
+      }
       req.resume();
       req.on('end', () => res.writeHead(204).end());
     });
@@ -87,6 +97,17 @@ describe('the logs of a run', () => {
     secrets.set('operator key', operatorKey);
     const port = await findFreePort();
     apiUrl = `http://127.0.0.1:${port}`;
+    const directoryFile = join(folder, 'directory.json');
+    const peerUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    writeFileSync(
+      directoryFile,
+      JSON.stringify({
+        instances: [
+          { instanceId: 'dvct-local', url: apiUrl, signerAddress: privateKeyToAccount(signerKey).address, participants: ['log-o', 'log-p', 'log-c'] },
+          { instanceId: 'dvct-log-peer', url: peerUrl, signerAddress: privateKeyToAccount(generatePrivateKey()).address, participants: ['log-peer-member'] },
+        ],
+      }),
+    );
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       LOG_LEVEL: 'trace',
@@ -101,6 +122,7 @@ describe('the logs of a run', () => {
       CHAIN_RPC_URL: rpcUrl,
       CHAIN_POLLING_INTERVAL_MS: '50',
       CHAIN_SIGNER_KEY_FILE: signerKeyFile,
+      DVCT_DIRECTORY_FILE: directoryFile,
       TOKEN_ADDRESS: deployment.token,
       LEDGER_ADDRESS: deployment.ledger,
       RECONCILIATION_INTERVAL_SECONDS: '0',
@@ -169,6 +191,11 @@ describe('the logs of a run', () => {
     });
     expect(reported.status).toBe(202);
     await until('the exchange to complete', async () => (await call('GET', `/v1/exchanges/${reported.body.exchangeId}`, members['log-c']!.apiKey)).body?.status === 'completed');
+    // An exchange this instance did not run: the API asks the peer for its claim, signed with the loaded key.
+    const elsewhere = await call('GET', '/v1/exchanges/ex-run-elsewhere/verification', operatorKey);
+    expect(elsewhere.status).toBe(200);
+    expect(elsewhere.body.items).toEqual([expect.objectContaining({ instanceId: 'dvct-log-peer', match: false })]);
+    expect(peerRequests).toEqual([{ path: '/v1/peer/exchanges/ex-run-elsewhere/record', instance: 'dvct-local', signature: expect.stringMatching(/^0x[0-9a-f]{130}$/) }]);
     // Let the last log lines reach us.
     await new Promise((r) => setTimeout(r, 500));
 
@@ -176,6 +203,7 @@ describe('the logs of a run', () => {
     // The control: the run was logged, at length, with key ids.
     expect(logs.length).toBeGreaterThan(10_000);
     for (const keyId of keyIds) expect(logs).toContain(keyId);
+    expect(logs).not.toContain('cannot sign peer requests');
     const leaked = [...secrets].filter(([, value]) => logs.includes(value)).map(([what]) => what);
     expect(leaked).toEqual([]);
   }, 180_000);

@@ -43,3 +43,26 @@ export function runEventValidator(): ValidateFunction {
 export function errorsOf(validate: ValidateFunction): string {
   return JSON.stringify(validate.errors, null, 2);
 }
+
+/**
+ * Every problem of an event as DVCT serves or pushes it: against the RunEvent schema kept in the
+ * repository, and each DVCT facet against the schema its _schemaURL names (served under `publicUrl`).
+ * Empty when it is valid.
+ */
+export function runEventProblems(event: any, publicUrl: string): string[] {
+  const problems: string[] = [];
+  const runEvent = runEventValidator();
+  if (!runEvent(event)) problems.push(`RunEvent: ${errorsOf(runEvent)}`);
+  const facets = facetValidators(publicUrl);
+  const found: [FacetKey, unknown][] = [
+    ['dvct_exchange', event?.run?.facets?.dvct_exchange],
+    ['dvct_contract', event?.job?.facets?.dvct_contract],
+    ...[...(event?.inputs ?? []), ...(event?.outputs ?? [])].map((d: any): [FacetKey, unknown] => ['dvct_node', d?.facets?.dvct_node]),
+  ];
+  for (const [key, facet] of found) {
+    const validate = facets[key];
+    if (facet === undefined) problems.push(`${key}: missing`);
+    else if (!validate({ [key]: facet })) problems.push(`${key}: ${errorsOf(validate)}`);
+  }
+  return problems;
+}
