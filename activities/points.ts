@@ -181,7 +181,7 @@ export function pointActivities({ store, ledger }: ActivityDeps) {
 
     async recordRevocation(args: { exchangeId: string; payerId: string; recipientId: string; txHash: string | null; reason: string; rounds?: string[] }): Promise<void> {
       for (const round of args.rounds ?? [INCIDENT_ROUND_INITIAL]) {
-        await store.markAllocationRevoked({ exchangeId: args.exchangeId, round, payerId: args.payerId, recipientId: args.recipientId, txHash: args.txHash, reason: args.reason });
+        await store.markAllocationRevoked({ exchangeId: args.exchangeId, round, payerId: args.payerId, recipientId: args.recipientId, txHash: args.txHash, reason: args.reason, cause: 'revocation' });
       }
     },
 

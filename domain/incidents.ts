@@ -55,9 +55,11 @@ export type ReviewDecisionKind = 'approve-correction' | 'reject' | 'adjust';
 export const REVIEW_DECISIONS = ['approve-correction', 'reject', 'adjust'] as const satisfies readonly ReviewDecisionKind[];
 
 /**
- * approve-correction: pay what the contract makes due (the DVCT's proposal).
- * adjust: pay what `correctedMetrics` make due.
- * reject: no correction — the distribution as first allocated stands (anything rolled back is restored).
+ * approve-correction: pay what is due (the DVCT's proposal: the contract as amended by deliberate
+ *   revocations and earlier decisions).
+ * adjust: pay what the contract's metrics with `correctedMetrics` make due, overriding earlier
+ *   decisions and revocations.
+ * reject: no correction — the holdings as the incident found them stand (anything rolled back is restored).
  */
 export interface ReviewDecision {
   decision: ReviewDecisionKind;

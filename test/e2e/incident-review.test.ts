@@ -2,7 +2,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { detectionIncidentId, incidentWorkflowId } from '../../domain/workflow-ids';
 import { reviewSignal, reviewUpdate } from '../../workflows/definitions';
-import { expectBooksBalance, expectLedgerInvariant } from '../support/books';
+import { expectBooksBalance, expectLedgerInvariant, expectWalletGains, walletBalances } from '../support/books';
 import { contractBody } from '../support/contract-body';
 import { deposit, registerMember, startStack, units, waitForExchange, type Member, type Stack } from '../support/stack';
 
@@ -178,6 +178,19 @@ describe('incidents: detection, review and correction of the AI provider 10 poin
     await waitForExchange(stack, exchangeId, o.apiKey, (x) => x.status === 'completed', 60_000);
     expect(await stack.db.store.getIncident(incidentId)).toMatchObject({ status: 'dismissed', decision: { decision: 'reject', decidedBy: 'temporal-ui' } });
     await expectBooksBalance(stack, exchangeId, { 'inc-c>inc-p': 5, 'inc-o>inc-c': 40 });
+
+    // The reject stands: a later dispute finds the 40 points due, not the contract's 50, and it is for a person to say otherwise.
+    const wallets = await walletBalances(stack, [p, c]);
+    const disputed = await stack.request('POST', `/v1/exchanges/${exchangeId}/disputes`, { key: c.apiKey, body: { expectedPoints: 50, reason: 'The contract says factor 1' } });
+    expect(disputed.status, JSON.stringify(disputed.body)).toBe(202);
+    const dispute = await incidentReaches(disputed.body.incidentId, 'awaiting-review');
+    expect(dispute.findings).toEqual([]);
+    expect(dispute.cause).toContain(`decided (reject) by incident ${incidentId}`);
+    const reviewed = await stack.request('POST', `/v1/exchanges/${exchangeId}/review`, { key: r.apiKey, body: { decision: 'approve-correction', comment: 'What was decided stands' } });
+    expect(reviewed.status, JSON.stringify(reviewed.body)).toBe(200);
+    await stack.client.workflow.getHandle(incidentWorkflowId(disputed.body.incidentId)).result();
+    await expectBooksBalance(stack, exchangeId, { 'inc-c>inc-p': 5, 'inc-o>inc-c': 40 });
+    await expectWalletGains(stack, [p, c], wallets, {});
   });
 
   it('review deadline reached: escalated to the orchestrator, then the contract\'s default (approve-correction) applies', async () => {

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { detectionIncidentId, exchangeWorkflowId, incidentWorkflowId } from '../../domain/workflow-ids';
 import { exchangeIdFor } from '../../lib/ids';
 import { ensureReconciliationSchedule } from '../../worker/reconciliation-schedule';
-import { expectBooksBalance, expectLedgerInvariant } from '../support/books';
+import { expectBooksBalance, expectLedgerInvariant, expectWalletGains, walletBalances } from '../support/books';
 import { contractBody } from '../support/contract-body';
 import { deposit, registerMember, startStack, units, waitForExchange, type Member, type Stack } from '../support/stack';
 
@@ -47,6 +47,7 @@ describe('incidents: disputes, reconciliation and cancellation', () => {
         extraIncentiveForAIProvider: { numPoints: 10, factor: 1, factorCheck: false },
         verificationWindowSeconds: 30,
       }),
+      contractBody('uc-src-queue', 'src-o', parties, { verificationWindowSeconds: 6 }),
     ];
     for (const body of contracts) expect((await stack.request('POST', '/v1/contracts', { key: o.apiKey, body })).status).toBe(201);
   });
@@ -70,6 +71,22 @@ describe('incidents: disputes, reconciliation and cancellation', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     reported.push(res.body.exchangeId);
     return res.body.exchangeId;
+  }
+
+  async function dispute(exchangeId: string, reason: string): Promise<string> {
+    const res = await stack.request('POST', `/v1/exchanges/${exchangeId}/disputes`, { key: p.apiKey, body: { expectedPoints: 5, reason } });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    return res.body.incidentId;
+  }
+
+  async function incidentReaches(incidentId: string, status: string, timeoutMs = 45_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const incident = await stack.db.store.getIncident(incidentId);
+      if (incident?.status === status) return incident;
+      if (Date.now() > deadline) throw new Error(`incident ${incidentId} is ${incident?.status ?? 'missing'}, not ${status}`);
+      await new Promise((res) => setTimeout(res, 200));
+    }
   }
 
   it('a dispute that turns out unfounded: no change, and the participant is told why', async () => {
@@ -181,5 +198,25 @@ describe('incidents: disputes, reconciliation and cancellation', () => {
     await expectBooksBalance(stack, exchangeId, {});
     expect(await stack.ledger.depositOf(c.wallet)).toBe(depositBefore);
     expect(await stack.ledger.depositOf(o.wallet)).toBe(orchestratorBefore);
+  });
+
+  it('a line the orchestrator revoked on purpose is due nothing more: a dispute about it goes to a reviewer, and approving pays nothing back', async () => {
+    const wallets = await walletBalances(stack, [p]);
+    const exchangeId = await report('uc-src-queue');
+    await waitForExchange(stack, exchangeId, o.apiKey, (x) => x.stage === 'verification-window');
+    const revoked = await stack.request('POST', `/v1/exchanges/${exchangeId}/revocations`, { key: o.apiKey, body: { recipientId: 'src-p', reason: 'Output shared outside the use case' } });
+    expect(revoked.status, JSON.stringify(revoked.body)).toBe(202);
+    await stack.client.workflow.getHandle(revoked.body.workflowId).result();
+
+    const incidentId = await dispute(exchangeId, 'We delivered the data');
+    const incident = await incidentReaches(incidentId, 'awaiting-review');
+    expect(incident.findings).toEqual([]);
+    expect(incident.cause).toContain('revoked on purpose (revocation: Output shared outside the use case)');
+    const reviewed = await stack.request('POST', `/v1/exchanges/${exchangeId}/review`, { key: stack.operatorKey, body: { decision: 'approve-correction', comment: 'The revocation stands' } });
+    expect(reviewed.status, JSON.stringify(reviewed.body)).toBe(200);
+    await waitForExchange(stack, exchangeId, o.apiKey, (x) => x.status === 'completed', 60_000);
+    expect((await stack.db.store.getAllocations(exchangeId)).map((a) => [a.round, a.status, a.revokeCause])).toEqual([['initial', 'revoked', 'revocation']]);
+    await expectBooksBalance(stack, exchangeId, {});
+    await expectWalletGains(stack, [p], wallets, {});
   });
 });
