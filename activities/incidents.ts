@@ -282,6 +282,33 @@ export function incidentActivities(deps: ActivityDeps) {
       await store.appendIncidentEvent({ incidentId: args.incidentId, key: 'resolution', step: 'resolution', summary: args.summary, details: { status: args.status }, txHashes: [] });
     },
 
+    /**
+     * The compensation of a cancelled incident run: whatever its correction still holds goes back to
+     * the payers — a deliberate revocation, like any cancellation's, so those recipients are due
+     * nothing more on this exchange unless a reviewer decides otherwise — and the incident is closed
+     * as cancelled, its timeline saying what the run had done (`done`) and what was revoked.
+     * Harmless when the run made no correction; idempotent.
+     */
+    async cancelIncident(args: { incidentId: string; done: string }): Promise<{ revoked: number; txHashes: string[] }> {
+      const incident = await incidentOf(args.incidentId);
+      const position = await readPosition(deps, incident.exchangeId);
+      const correction = position.held.filter((l) => l.round === incident.id && l.status === 'allocated');
+      const { revoked, released } = await revokeLines(position, correction, `incident ${incident.id}: its run was cancelled`, 'cancellation');
+      const txHashes = revoked.map((r) => r.txHash).filter((h): h is string => h !== null);
+      const undone = revoked.length > 0 ? ` Its correction was revoked back to the payers: ${revoked.map((r) => describeLine(r.line)).join('; ')}.` : '';
+      const paid = released.length > 0 ? ` Already released, it stays paid out: ${released.map(describeLine).join('; ')}.` : '';
+      await store.updateIncident(incident.id, { status: 'cancelled', closedAt: new Date() });
+      await store.appendIncidentEvent({
+        incidentId: incident.id,
+        key: 'cancellation',
+        step: 'cancellation',
+        summary: `${args.done}${undone}${paid}`,
+        details: { revoked: revoked.map((r) => ({ ...r.line, txHash: r.txHash })), released },
+        txHashes,
+      });
+      return { revoked: revoked.length, txHashes };
+    },
+
     /** The saga's compensation when an exchange run is cancelled: every line still held goes back to its payer, on purpose. */
     async rollbackExchange(args: { exchangeId: string; reason: string }): Promise<{ revoked: number; txHashes: string[] }> {
       const position = await readPosition(deps, args.exchangeId);

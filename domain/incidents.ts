@@ -14,7 +14,8 @@ export type IncidentSource = 'detection' | 'dispute' | 'reconciliation';
  * open: being handled automatically; awaiting-review: waiting for a reviewer's decision;
  * escalated: the review deadline passed (the contract's default decision is being applied);
  * resolved: a correction was applied; dismissed: nothing had to change (e.g. an unfounded
- * dispute); cancelled: the run was cancelled (its rollback still completed).
+ * dispute); cancelled: the run was cancelled — whatever its rollback took back stays revoked, and
+ * a correction still held was revoked by the compensation (the timeline says which).
  */
 export type IncidentStatus = 'open' | 'awaiting-review' | 'escalated' | 'resolved' | 'dismissed' | 'cancelled';
 export const INCIDENT_STATUSES = ['open', 'awaiting-review', 'escalated', 'resolved', 'dismissed', 'cancelled'] as const satisfies readonly IncidentStatus[];
@@ -127,7 +128,8 @@ export interface IncidentDispute {
   reason: string;
 }
 
-export const INCIDENT_STEPS = ['detection', 'rollback', 'review', 'escalation', 'correction', 'redistribution', 'notification', 'resolution', 'feedback'] as const;
+/** cancellation: the run was cancelled, and what its compensation did. */
+export const INCIDENT_STEPS = ['detection', 'rollback', 'review', 'escalation', 'correction', 'redistribution', 'notification', 'resolution', 'cancellation', 'feedback'] as const;
 export type IncidentStep = (typeof INCIDENT_STEPS)[number];
 
 export const INCIDENT_ROUND_INITIAL = 'initial';

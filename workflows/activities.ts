@@ -69,6 +69,7 @@ export const act = {
   redistributeIncident: allocation.redistributeIncident,
   notifyIncident: database.notifyIncident,
   closeIncident: database.closeIncident,
+  cancelIncident: chain.cancelIncident,
   rollbackExchange: chain.rollbackExchange,
   findReconciliationMismatches: chain.findReconciliationMismatches,
   anchorAuditHead: chain.anchorAuditHead,
