@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { detectionIncidentId, exchangeWorkflowId, incidentWorkflowId } from '../../domain/workflow-ids';
+import { detectionIncidentId, exchangeIncidentsWorkflowId, exchangeWorkflowId, incidentWorkflowId } from '../../domain/workflow-ids';
 import { exchangeIdFor } from '../../lib/ids';
 import { ensureReconciliationSchedule } from '../../worker/reconciliation-schedule';
 import { expectBooksBalance, expectLedgerInvariant, expectWalletGains, walletBalances } from '../support/books';
@@ -14,9 +14,9 @@ const EventType = temporal.api.enums.v1.EventType;
 /**
  * The other ways an incident opens, and the compensations under cancellation, on the real
  * components: a participant's dispute that turns out unfounded, the reconciliation Schedule
- * finding a revoke sent straight to the contract, a dispute about a line revoked on purpose, and
- * runs cancelled in the middle of a rollback, of a re-distribution and of a correction's
- * verification window.
+ * finding a revoke sent straight to the contract, a dispute about a line revoked on purpose,
+ * disputes after the release taken one at a time, and runs cancelled in the middle of a rollback,
+ * of a re-distribution and of a correction's verification window.
  */
 describe('incidents: disputes, reconciliation and cancellation', () => {
   let stack: Stack;
@@ -122,7 +122,7 @@ describe('incidents: disputes, reconciliation and cancellation', () => {
     const exchangeId = await report('uc-src-queue');
     await waitForExchange(stack, exchangeId, o.apiKey, (x) => x.stage === 'verification-window');
     await stack.ledger.revoke(exchangeId, c.wallet, p.wallet, 'sent straight to the contract');
-    // Its run over, not only its record completed: incidents now run on their own.
+    // Its run over, not only its record completed: incidents now go to the exchange's queue.
     await stack.client.workflow.getHandle(exchangeWorkflowId(exchangeId)).result();
     return exchangeId;
   }
@@ -321,6 +321,39 @@ describe('incidents: disputes, reconciliation and cancellation', () => {
     await expectWalletGains(stack, [p], wallets, {});
   });
 
+  it('two disputes after the release are handled one after the other by the exchange\'s incident queue: the difference is paid once', async () => {
+    const exchangeId = await releasedShort();
+    const wallets = await walletBalances(stack, [p]);
+    const first = await dispute(exchangeId, 'We received nothing');
+    await incidentReaches(first, 'awaiting-review');
+    const second = await dispute(exchangeId, 'Still nothing on our side');
+    expect(second).not.toBe(first);
+
+    // The first is a child of the exchange's one incident queue; the second has no run yet: it waits its turn.
+    expect((await stack.client.workflow.getHandle(incidentWorkflowId(first)).describe()).parentExecution?.workflowId).toBe(exchangeIncidentsWorkflowId(exchangeId));
+    await expect(stack.client.workflow.getHandle(incidentWorkflowId(second)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    expect(await stack.db.store.getIncident(second)).toMatchObject({ status: 'open', findings: [] });
+
+    const reviewed = await stack.request('POST', `/v1/exchanges/${exchangeId}/review`, {
+      key: stack.operatorKey,
+      body: { incidentId: first, decision: 'approve-correction', comment: 'Nobody was entitled to revoke this line' },
+    });
+    expect(reviewed.status, JSON.stringify(reviewed.body)).toBe(200);
+    const later = await incidentReaches(second, 'dismissed', 60_000);
+    expect(later).toMatchObject({ findings: [], decision: { decision: 'reject', decidedBy: 'automatic' } });
+    expect((await stack.client.workflow.getHandle(incidentWorkflowId(second)).describe()).parentExecution?.workflowId).toBe(exchangeIncidentsWorkflowId(exchangeId));
+    // The second assessed the holdings only once the first's run was over, its correction released.
+    const firstClosed = (await stack.client.workflow.getHandle(incidentWorkflowId(first)).describe()).closeTime!;
+    const assessed = (await stack.db.store.listIncidentEvents(second)).find((e) => e.step === 'detection')!;
+    expect(assessed.at.getTime()).toBeGreaterThanOrEqual(firstClosed.getTime());
+
+    expect((await stack.db.store.getAllocations(exchangeId)).map((a) => [a.round, a.amount, a.status])).toEqual([
+      ['initial', units(5), 'revoked'],
+      [first, units(5), 'released'],
+    ]);
+    await expectBooksBalance(stack, exchangeId, { 'src-c>src-p': 5 });
+    await expectWalletGains(stack, [p], wallets, { 'src-p': 5 });
+  });
 
   it('a standalone incident cancelled during its correction\'s window revokes the correction and says so', async () => {
     const exchangeId = await releasedShort();
