@@ -172,11 +172,11 @@ export function incidentActivities(deps: ActivityDeps) {
         incidentId: args.incidentId,
         key: 'escalation',
         step: 'escalation',
-        summary: `No review by the deadline (${args.deadline}): escalated to the orchestrator and the operators; the contract's default "${args.fallback}" applies.`,
+        summary: `No review by the deadline (${args.deadline}): escalated; the contract's default "${args.fallback}" applies.`,
         details: { deadline: args.deadline, fallback: args.fallback },
         txHashes: [],
       });
-      // Operators watch the log (and GET /v1/incidents?status=escalated); the orchestrator gets a notification.
+      // The orchestrator and every reviewer are notified next (feed and webhook); the log line is for whoever runs the worker.
       log.warn({ incidentId: args.incidentId, deadline: args.deadline, fallback: args.fallback }, 'incident review deadline passed: escalated');
     },
 

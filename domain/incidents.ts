@@ -128,8 +128,8 @@ export interface IncidentDispute {
   reason: string;
 }
 
-/** cancellation: the run was cancelled, and what its compensation did. */
-export const INCIDENT_STEPS = ['detection', 'rollback', 'review', 'escalation', 'correction', 'redistribution', 'notification', 'resolution', 'cancellation', 'feedback'] as const;
+/** release: the correction paid out after its window; cancellation: the run was cancelled, and what its compensation did. */
+export const INCIDENT_STEPS = ['detection', 'rollback', 'review', 'escalation', 'correction', 'redistribution', 'notification', 'resolution', 'release', 'cancellation', 'feedback'] as const;
 export type IncidentStep = (typeof INCIDENT_STEPS)[number];
 
 export const INCIDENT_ROUND_INITIAL = 'initial';

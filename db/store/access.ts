@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { GrantTerms } from '../../domain/authority';
+import type { GrantTerms, Permission } from '../../domain/authority';
 import { DvctError } from '../../domain/errors';
 import { AccessGrant, type AccessGrantRow } from '../entities/access-grant';
 import { ApiKey, type ApiKeyRow } from '../entities/api-key';
@@ -36,6 +36,11 @@ export interface AccessStore {
   createGrants(grants: readonly NewGrant[]): Promise<GrantRecord[]>;
   /** Revokes the grant once; null when the organisation has no such grant. */
   revokeGrant(participantId: string, grantId: string): Promise<GrantRecord | null>;
+  /**
+   * The organisations holding a grant of `permission` in effect at `at` (on the organisation or on
+   * one of its keys), by id — e.g. who can decide incidents, to warn them of an escalation.
+   */
+  participantsGranted(permission: Permission, at: Date): Promise<string[]>;
 }
 
 function grantId(): string {
@@ -155,6 +160,13 @@ export function accessStore(orm: Orm): AccessStore {
       await em.nativeUpdate(AccessGrant, { id: grantId, participantId, revokedAt: null }, { revokedAt: new Date() });
       const row = await em.findOne(AccessGrant, { id: grantId, participantId });
       return row ? toGrantRecord(row) : null;
+    },
+
+    async participantsGranted(permission, at) {
+      const rows = await orm.em
+        .fork()
+        .find(AccessGrant, { permission, revokedAt: null, validFrom: { $lte: at }, $or: [{ validUntil: null }, { validUntil: { $gt: at } }] }, { fields: ['participantId'] });
+      return [...new Set(rows.map((r) => r.participantId))].sort();
     },
   };
 }
