@@ -64,6 +64,7 @@ export const AUDITED_ACTIVITIES: Describers = {
   correctIncident: (a, r) => ({ action: 'incident.correction', object: `incident:${a.incidentId}`, after: { decision: a.decision.decision, targetTotal: r.targetTotal } }),
   redistributeIncident: (a, r) => ({ action: 'incident.redistribution', object: `incident:${a.incidentId}`, after: { txHashes: r.txHashes, releaseAt: r.releaseAt }, txHash: txOf(r.txHashes) }),
   closeIncident: (a) => ({ action: 'incident.close', object: `incident:${a.incidentId}`, after: { status: a.status, summary: a.summary } }),
+  cancelIncident: (a, r) => ({ action: 'incident.cancel', object: `incident:${a.incidentId}`, after: { done: a.done, revoked: r.revoked, txHashes: r.txHashes }, txHash: txOf(r.txHashes) }),
   rollbackExchange: (a, r) => ({ action: 'exchange.rollback', object: `exchange:${a.exchangeId}`, after: { revoked: r.revoked, reason: a.reason, txHashes: r.txHashes }, txHash: txOf(r.txHashes) }),
 };
 

@@ -1,6 +1,7 @@
 import type { Address } from 'viem';
-import type { AllocationRecord, ExchangeRecord } from '../db/records';
+import type { AllocationRecord, ExchangeRecord, IncidentRecord } from '../db/records';
 import { contractMetrics, correctedMetrics } from '../domain/correction';
+import { DELIBERATE_REVOKE_CAUSES, dueNow, type DueAmendment, type DueNow } from '../domain/due';
 import { DvctError } from '../domain/errors';
 import { computeExchangeDistribution } from '../domain/incentives';
 import type { HeldLine, MetricsCorrection } from '../domain/incidents';
@@ -22,9 +23,14 @@ export interface Position {
   /** The holdings as the chain has them — the truth detection and correction work from. */
   held: HeldLine[];
   wallets: Map<string, Address>;
+  /** What people did that changes what is due: deliberate revocations and decided incidents. */
+  amendments: DueAmendment[];
 }
 
-/** Reads an exchange's position: database rows, then each round's lines from the chain at one block per round. */
+/**
+ * Reads an exchange's position: database rows (with the decided incidents), then each round's
+ * lines from the chain at one block per round.
+ */
 export async function readPosition({ store, ledger }: Pick<ActivityDeps, 'store' | 'ledger'>, exchangeId: string): Promise<Position> {
   const exchange = await store.getExchange(exchangeId);
   if (!exchange) throw new DvctError('NOT_FOUND', `No exchange ${exchangeId}`, { exchangeId });
@@ -51,7 +57,29 @@ export async function readPosition({ store, ledger }: Pick<ActivityDeps, 'store'
     amount: (onChain.status === 'none' ? 0n : onChain.amount).toString(),
     status: onChain.status === 'none' ? 'revoked' : onChain.status,
   }));
-  return { exchange, contract, observed, held, wallets };
+  const decided = await store.decidedIncidentsOf(exchangeId);
+  return { exchange, contract, observed, held, wallets, amendments: amendmentsOf(allocations, decided) };
+}
+
+/**
+ * The amendments the records show: each line revoked on purpose (when it was revoked), and each
+ * incident whose decision stands (when it closed — its correction was made by then).
+ */
+function amendmentsOf(allocations: readonly AllocationRecord[], decided: readonly IncidentRecord[]): DueAmendment[] {
+  const withdrawals: DueAmendment[] = allocations
+    .filter((a) => a.status === 'revoked' && a.revokeCause !== null && DELIBERATE_REVOKE_CAUSES.includes(a.revokeCause))
+    .map((a) => ({
+      kind: 'withdrawal',
+      at: (a.revokedAt ?? a.updatedAt).toISOString(),
+      payerId: a.payerId,
+      recipientId: a.recipientId,
+      cause: a.revokeCause!,
+      reason: a.revokeReason ?? '',
+    }));
+  const decisions: DueAmendment[] = decided
+    .filter((i) => i.decidedDue !== null && i.decision !== null)
+    .map((i) => ({ kind: 'decision', at: (i.closedAt ?? i.updatedAt).toISOString(), incidentId: i.id, decision: i.decision!.decision, lines: i.decidedDue! }));
+  return [...withdrawals, ...decisions];
 }
 
 export function walletOf(wallets: Map<string, Address>, participantId: string): Address {
@@ -66,11 +94,19 @@ export function chainDrift(observed: readonly ObservedLine[]): ObservedLine[] {
 }
 
 /**
+ * What is due now: the contract's distribution as amended by deliberate revocations and decided
+ * incidents (domain/due.ts). Detection, rollback and approve-correction measure against it.
+ */
+export function dueOf(position: Position): DueNow {
+  return dueNow(contractDue(position.exchange, position.contract).lines, position.held, position.amendments);
+}
+
+/**
  * What the exchange should distribute by the contract's own metrics (or by a reviewer's
  * correction of them), recomputed with the same pure function and the same lineage as the first
  * time. A pool settlement has no reported metrics: its due is its distribution.
  */
-export function dueDistribution(exchange: ExchangeRecord, contract: UseCaseContract, correction?: MetricsCorrection): Distribution {
+export function contractDue(exchange: ExchangeRecord, contract: UseCaseContract, correction?: MetricsCorrection): Distribution {
   if (!exchange.report || !exchange.basis) {
     if (!exchange.distribution) throw new DvctError('NOT_FOUND', `Nothing was distributed for ${exchange.id}`);
     if (correction) throw new DvctError('VALIDATION_FAILED', `${exchange.id} is a pool settlement: it has no metrics to correct`);

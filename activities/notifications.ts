@@ -121,15 +121,18 @@ export function notificationActivities({ store, instance, outgoingTimeoutMs }: A
     },
 
     /**
-     * The notification step of an incident: every participant of the exchange (and the one who
-     * disputed) is told the error, its cause, the decision and the correction, with the transactions.
+     * The notification step of an incident: every participant of the exchange — provider, consumer,
+     * orchestrator, whoever pays or is paid in any of its lines (upstream owners of the lineage
+     * included, and every correction round) — and the one who disputed is told the error, its cause,
+     * the decision and the correction, with the transactions.
      */
     async notifyIncident(args: { incidentId: string; outcome: 'resolved' | 'dismissed' }): Promise<RecordedNotifications> {
       const incident = await store.getIncident(args.incidentId);
       if (!incident) throw new DvctError('NOT_FOUND', `No incident ${args.incidentId}`);
       const subject = await subjectOf(incident.exchangeId);
       const events = await store.listIncidentEvents(incident.id);
-      const concerned = subject.concerned(incident.findings);
+      const allocations = await store.getAllocations(incident.exchangeId);
+      const concerned = subject.concerned([...(subject.exchange.distribution?.lines ?? []), ...allocations, ...incident.findings]);
       if (incident.dispute && !concerned.includes(incident.dispute.participantId)) concerned.push(incident.dispute.participantId);
       const recorded = await record(incident.id, incidentNotificationKind(args.outcome), concerned, (id) => ({
         incidentId: incident.id,
@@ -157,20 +160,40 @@ export function notificationActivities({ store, instance, outgoingTimeoutMs }: A
       return recorded;
     },
 
-    /** The review deadline passed: the orchestrator hears of it (operators through the log and the incidents list). */
+    /**
+     * The review deadline passed: the contract's orchestrator and everyone who may decide incidents
+     * (the organisations holding the reviewer's `incidents:review` grant in effect — the people who
+     * operate reviews) get it in their feeds and on their webhooks, with what was left undecided.
+     * The operator key has no feed of its own: it sees the incident under ?status=escalated.
+     */
     async notifyEscalation(args: { incidentId: string; fallback: string }): Promise<RecordedNotifications> {
       const incident = await store.getIncident(args.incidentId);
       if (!incident) throw new DvctError('NOT_FOUND', `No incident ${args.incidentId}`);
       const subject = await subjectOf(incident.exchangeId);
       const contract = await store.getContract(subject.exchange.usecaseContractId);
-      return record(incident.id, INCIDENT_ESCALATED_NOTIFICATION, contract ? [contract.orchestratorId] : [], () => ({
+      const reviewers = await store.participantsGranted('incidents:review', new Date());
+      const told = [...new Set([...(contract ? [contract.orchestratorId] : []), ...reviewers])];
+      const recorded = await record(incident.id, INCIDENT_ESCALATED_NOTIFICATION, told, (id) => ({
         incidentId: incident.id,
         exchangeId: incident.exchangeId,
+        usecaseContractId: subject.exchange.usecaseContractId,
+        role: id === contract?.orchestratorId ? 'orchestrator' : 'reviewer',
+        rule: incident.rule,
         cause: incident.cause,
+        findings: incident.findings,
         reviewDeadline: incident.reviewDeadline?.toISOString() ?? null,
         fallback: args.fallback,
         statusUrl: `${instance.publicUrl}/v1/incidents/${incident.id}`,
       }));
+      await store.appendIncidentEvent({
+        incidentId: incident.id,
+        key: 'escalation-notified',
+        step: 'escalation',
+        summary: `Told of the escalation (feed and webhook): ${told.join(', ')}`,
+        details: { participants: told, notificationIds: recorded.notificationIds },
+        txHashes: [],
+      });
+      return recorded;
     },
 
     async deliverWebhook(args: { notificationId: string }): Promise<{ statusCode: number | null }> {

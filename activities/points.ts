@@ -1,5 +1,6 @@
 import type { Address } from 'viem';
 import type { DistributionBasis } from '../db/records';
+import { unitsToPoints } from '../domain/amounts';
 import { findDiscrepancies } from '../domain/correction';
 import { DvctError } from '../domain/errors';
 import { INCIDENT_ROUND_INITIAL } from '../domain/incidents';
@@ -127,7 +128,7 @@ export function pointActivities({ store, ledger }: ActivityDeps) {
     /**
      * Pays out every held line of the subject — all rounds, or only `round` (a standalone
      * incident's correction) — once its window has ended; the exchange is completed unless only a
-     * round was asked for.
+     * round was asked for. A correction's release goes into its incident's timeline, with the tx.
      */
     async releaseAllocations(args: { subjectId: string; round?: string }): Promise<{ txHash: string | null }> {
       const held = (await store.getAllocations(args.subjectId)).filter((a) => a.status === 'allocated' && (args.round === undefined || a.round === args.round));
@@ -142,6 +143,18 @@ export function pointActivities({ store, ledger }: ActivityDeps) {
         const paid = new Set([...result.released, ...result.alreadyReleased].map(keyText));
         const releasedLines = lines.filter((_, i) => paid.has(keyText(keys[i]!)));
         await store.markAllocationsReleased(args.subjectId, releasedLines.map((a) => ({ round, payerId: a.payerId, recipientId: a.recipientId })), result.txHash);
+        if (round !== INCIDENT_ROUND_INITIAL && releasedLines.length > 0) {
+          // A retry finds the lines released by its first attempt (no new tx): the rows keep that attempt's hash.
+          const recorded = (await store.getAllocations(args.subjectId)).filter((a) => a.round === round && a.releaseTxHash !== null);
+          await store.appendIncidentEvent({
+            incidentId: round,
+            key: 'release',
+            step: 'release',
+            summary: `Released the correction to the recipients' wallets: ${releasedLines.map((a) => `${a.payerId} → ${a.recipientId} ${unitsToPoints(a.amount)} points`).join('; ')}`,
+            details: { lines: releasedLines.map((a) => ({ payerId: a.payerId, recipientId: a.recipientId, amount: a.amount })) },
+            txHashes: [...new Set(recorded.map((a) => a.releaseTxHash!))],
+          });
+        }
       }
       if (args.round === undefined) {
         await store.updateExchange(args.subjectId, { status: 'completed', stage: 'completed', ...(txHash ? { releaseTxHash: txHash } : {}) });
@@ -181,7 +194,7 @@ export function pointActivities({ store, ledger }: ActivityDeps) {
 
     async recordRevocation(args: { exchangeId: string; payerId: string; recipientId: string; txHash: string | null; reason: string; rounds?: string[] }): Promise<void> {
       for (const round of args.rounds ?? [INCIDENT_ROUND_INITIAL]) {
-        await store.markAllocationRevoked({ exchangeId: args.exchangeId, round, payerId: args.payerId, recipientId: args.recipientId, txHash: args.txHash, reason: args.reason });
+        await store.markAllocationRevoked({ exchangeId: args.exchangeId, round, payerId: args.payerId, recipientId: args.recipientId, txHash: args.txHash, reason: args.reason, cause: 'revocation' });
       }
     },
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
+import { handOverIncident, type IncidentHandoff, type IncidentTaker } from '../lib/incident-handoff';
 import type { ActivityDeps } from './deps';
 import { chainDrift, readPosition } from './incident-position';
 
@@ -10,6 +11,8 @@ export interface ReconciliationMismatch {
   /** The same mismatch always gives the same incident, so a later pass does not open a second one. */
   incidentId: string;
   drift: string[];
+  /** For the search attributes of the run that takes the incident. */
+  meta: { contractId: string; participants: string[] };
 }
 
 /**
@@ -36,9 +39,26 @@ export function reconciliationActivities(deps: ActivityDeps) {
           .map(({ record, onChain }) => `${record.round}|${record.payerId}|${record.recipientId}|recorded ${record.status} ${record.amount}|chain ${onChain.status} ${onChain.amount}`)
           .sort();
         const fingerprint = createHash('sha256').update(described.join('\n')).digest('hex').slice(0, 16);
-        mismatches.push({ exchangeId, workflowId: position.exchange.workflowId, incidentId: `inc-${exchangeId}-rec-${fingerprint}`, drift: described });
+        const participants = [...new Set(position.observed.flatMap(({ record }) => [record.payerId, record.recipientId]))].sort();
+        mismatches.push({
+          exchangeId,
+          workflowId: position.exchange.workflowId,
+          incidentId: `inc-${exchangeId}-rec-${fingerprint}`,
+          drift: described,
+          meta: { contractId: position.exchange.usecaseContractId, participants },
+        });
       }
       return { checked: exchangeIds.length, mismatches };
+    },
+
+    /**
+     * Hands an incident to whoever handles the exchange's incidents now — its run, or its incident
+     * queue (lib/incident-handoff.ts) — with the worker's own Temporal client: workflow code cannot
+     * signal-with-start.
+     */
+    async handOverIncident(args: IncidentHandoff): Promise<{ takenBy: IncidentTaker }> {
+      const { client, info } = Context.current();
+      return { takenBy: await handOverIncident(client, info.taskQueue, args) };
     },
   };
 }

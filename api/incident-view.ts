@@ -58,7 +58,7 @@ const findingSchema = z
     recipientId: z.string(),
     held: pointsField.openapi({ description: 'What stands (allocated or released, every round)' }),
     heldUnits: unitsField,
-    due: pointsField.openapi({ description: 'What the contract and lineage make due' }),
+    due: pointsField.openapi({ description: 'What is due: the contract and lineage, as amended by deliberate revocations and decided incidents' }),
     dueUnits: unitsField,
   })
   .openapi('IncidentFinding');

@@ -10,22 +10,20 @@ import { ApplicationFailure, type SearchAttributePair } from '@temporalio/common
 import { DvctError } from '../domain/errors';
 import { peerPrevRootWorkflowId, type PeerPrevRootUpdate } from '../domain/peer-update';
 import type { Decided, IncidentSource } from '../domain/incidents';
-import { DvctContractId, DvctParticipants, DvctReviewStatus, DvctStage } from '../domain/search-attributes';
+import { DvctContractId, DvctParticipants, DvctStage } from '../domain/search-attributes';
+import { handOverIncident } from '../lib/incident-handoff';
 import { canonicalJson } from '../lib/record-hash';
 import { exchangeWorkflowId, incidentWorkflowId, revocationWorkflowId, settlementWorkflowId, sha256Hex } from '../lib/ids';
 import {
   EXCHANGE_WORKFLOW,
-  INCIDENT_WORKFLOW,
   ONBOARDING_WORKFLOW,
   PREVROOT_WORKFLOW,
   REVOCATION_WORKFLOW,
   SETTLEMENT_WORKFLOW,
   progressQuery,
-  raiseIncidentSignal,
   reviewUpdate,
   type ExchangeProgress,
   type ExchangeWorkflowInput,
-  type IncidentWorkflowInput,
   type OnboardingWorkflowInput,
   type PrevRootInput,
   type ReviewInput,
@@ -53,10 +51,11 @@ export interface WorkflowGateway {
   /** The run a peer's prevRoot update starts here, `peer-prevroot-<requestId>`: the same request again is the same run. */
   startPeerPrevRoot(input: PrevRootInput & { peer: PeerPrevRootUpdate }): Promise<StartedRun>;
   /**
-   * Hands an incident (already recorded) to a run: by Signal to the exchange's run while it is
-   * open — it handles the incident as its child `incident-<incidentId>` before it releases — else
-   * as a standalone run of that id. Either way answers the incident run's id and Web UI link (runId
-   * null for a signalled one: the child starts when the exchange's run gets to it).
+   * Hands an incident (already recorded) to the run that handles the exchange's incidents one at a
+   * time: by Signal to the exchange's run while it is open — it handles the incident as its child
+   * `incident-<incidentId>` before it releases — else by signal-with-start to the exchange's queue
+   * `incidents-<exchangeId>`, whose child it then is (lib/incident-handoff.ts). Answers the incident
+   * run's id and Web UI link (runId null: the child starts when its turn comes).
    */
   raiseIncident(args: RaiseIncidentArgs): Promise<StartedRun>;
   /**
@@ -225,34 +224,10 @@ export async function connectWorkflowGateway(opts: GatewayOptions): Promise<Work
       );
     },
 
-    async raiseIncident({ exchangeWorkflowId: exchangeRunId, incidentId, exchangeId, source, meta }) {
+    async raiseIncident({ exchangeWorkflowId, incidentId, exchangeId, source, meta }) {
+      await handOverIncident(client, opts.taskQueue, { exchangeWorkflowId, incidentId, exchangeId, source, meta }, withinDeadline);
       const workflowId = incidentWorkflowId(incidentId);
-      try {
-        await withinDeadline(() => client.workflow.getHandle(exchangeRunId).signal(raiseIncidentSignal, { incidentId, source }));
-        return { workflowId, runId: null, uiUrl: runUrl(workflowId) };
-      } catch (err) {
-        // The exchange's run is over (its allocations released): the incident runs on its own.
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-      }
-      const input: IncidentWorkflowInput = { incidentId, exchangeId, source, standalone: true };
-      return start(
-        INCIDENT_WORKFLOW,
-        workflowId,
-        [input],
-        [
-          { key: DvctContractId, value: meta.contractId },
-          { key: DvctParticipants, value: meta.participants },
-          { key: DvctReviewStatus, value: 'open' },
-        ],
-        `Incident (${source}) on exchange ${exchangeId}`,
-        [
-          `**Incident** \`${incidentId}\` (${source})`,
-          '',
-          `- exchange: \`${exchangeId}\` (contract \`${meta.contractId}\`), whose own run is over`,
-          `- participants: ${meta.participants.map((p) => `\`${p}\``).join(', ')}`,
-          '- steps: detection → rollback → review → correction → re-distribution → notification',
-        ].join('\n'),
-      );
+      return { workflowId, runId: null, uiUrl: runUrl(workflowId) };
     },
 
     async submitReview(incidentId, input) {

@@ -1,4 +1,5 @@
 import type { Grant, GrantTerms } from '../domain/authority';
+import type { RevokeCause } from '../domain/due';
 import type { ErrorCode } from '../domain/errors';
 import type { ChainedAuditEntry } from '../lib/audit-chain';
 import type { LineageSlice } from '../domain/incentives';
@@ -14,6 +15,7 @@ import type {
   ValidationRuleId,
 } from '../domain/incidents';
 import type {
+  AllocationLine,
   AllocationReason,
   Distribution,
   ExchangeReport,
@@ -209,6 +211,9 @@ export interface AllocationRecord {
   releaseTxHash: string | null;
   revokeTxHash: string | null;
   revokeReason: string | null;
+  /** Null while not revoked (and for lines revoked before causes were recorded, where the migration could not tell). */
+  revokeCause: RevokeCause | null;
+  revokedAt: Date | null;
   releaseAt: Date;
   createdAt: Date;
   updatedAt: Date;
@@ -256,6 +261,10 @@ export interface IncidentRecord {
   findings: Finding[];
   dispute: IncidentDispute | null;
   decision: Decided | null;
+  /** What stood per (payer, recipient) when assessed; null until then, and for incidents assessed before it was kept. */
+  heldAtDetection: AllocationLine[] | null;
+  /** What the decision made due (the correction's target); null until decided. */
+  decidedDue: AllocationLine[] | null;
   /** The validation rule that would have refused the input (the feedback step), if there is one. */
   suggestedValidationRule: ValidationRuleId | null;
   workflowId: string;
@@ -268,7 +277,7 @@ export interface IncidentRecord {
 export type NewIncident = Pick<IncidentRecord, 'id' | 'exchangeId' | 'source' | 'workflowId' | 'dispute'>;
 
 export type IncidentPatch = Partial<
-  Pick<IncidentRecord, 'status' | 'rule' | 'cause' | 'findings' | 'decision' | 'suggestedValidationRule' | 'reviewDeadline' | 'closedAt'>
+  Pick<IncidentRecord, 'status' | 'rule' | 'cause' | 'findings' | 'decision' | 'heldAtDetection' | 'decidedDue' | 'suggestedValidationRule' | 'reviewDeadline' | 'closedAt'>
 >;
 
 /** One step of an incident's timeline, with the transactions it sent. */

@@ -1,4 +1,5 @@
-import { pointsToUnits, sumUnits, toUnits } from './amounts';
+import { pointsToUnits, sumUnits, toUnits, unitsToPoints } from './amounts';
+import { describeDeparture, type Departure } from './due';
 import { compareIds } from './incentives';
 import type {
   AwardMetric,
@@ -29,6 +30,17 @@ export function standingPerPair(held: readonly HeldLine[]): Map<string, bigint> 
     totals.set(key, (totals.get(key) ?? 0n) + amount);
   }
   return totals;
+}
+
+/** What stands per (payer, recipient) as distribution lines, zero pairs left out: the holdings a reject keeps. */
+export function standingLines(held: readonly HeldLine[]): AllocationLine[] {
+  return [...standingPerPair(held)]
+    .filter(([, amount]) => amount > 0n)
+    .map(([key, amount]) => {
+      const [payerId, recipientId] = key.split('\n') as [string, string];
+      return { payerId, recipientId, amount: toUnits(amount) };
+    })
+    .sort((a, b) => compareIds(a.payerId, b.payerId) || compareIds(a.recipientId, b.recipientId));
 }
 
 /**
@@ -156,22 +168,55 @@ export interface Assessment {
   findings: Finding[];
   /** Why the holdings differ, when known (e.g. the reported metrics that differ from the contract). */
   cause: string;
+  /**
+   * The pairs whose due departs from the contract (a deliberate revocation, an earlier decision);
+   * for a dispute only the disputing participant's. Absent in assessments recorded before it existed.
+   */
+  departures?: Departure[];
 }
 
 /**
  * The automatic review. It decides when the cause is clear:
  * - nothing differs → reject (no correction; an unfounded dispute is answered with the figures);
- * - the allocation followed reported metrics that differ from the contract → approve the correction.
- * It asks a reviewer when the contract wants manual review, or when the chain was changed outside
- * the DVCT (who did it, and whether it was right, is not something the DVCT can know).
+ * - the allocation followed reported metrics that differ from what is due → approve the correction.
+ * It asks a reviewer when the contract wants manual review (a dispute too, even when nothing
+ * differs: the participant asked for a person and the contract promises one), when the chain was
+ * changed outside the DVCT (who did it, and whether it was right, is not something the DVCT can
+ * know), and when a dispute is about a pair whose due a person set — a deliberate revocation or an
+ * earlier decision: only a person overturns a person.
  */
 export function automaticReview(assessment: Assessment, policy: ReviewPolicy, at: string): Decided | { needsReviewer: string } {
+  const departures = assessment.departures ?? [];
   if (assessment.findings.length === 0) {
+    const disputed = assessment.rule === 'participant-dispute';
+    if (disputed && policy.mode === 'manual') return { needsReviewer: reviewQuestion('The contract requires a manual review of every incident, and a participant disputes', assessment) };
+    if (disputed && departures.length > 0) {
+      return { needsReviewer: reviewQuestion('The dispute is about what a person decided (a deliberate revocation or an earlier review); the automatic review does not overturn it', assessment) };
+    }
     return { decision: 'reject', comment: `No correction needed: ${assessment.cause}`, decidedBy: 'automatic', decidedAt: at };
   }
-  if (policy.mode === 'manual') return { needsReviewer: 'The contract requires a manual review of every incident.' };
+  if (policy.mode === 'manual') return { needsReviewer: reviewQuestion('The contract requires a manual review of every incident', assessment) };
   if (assessment.rule === 'allocation-matches-contract') {
     return { decision: 'approve-correction', comment: `Automatic correction: ${assessment.cause}`, decidedBy: 'automatic', decidedAt: at };
   }
-  return { needsReviewer: `The automatic review cannot tell who is right: ${assessment.cause}` };
+  return { needsReviewer: reviewQuestion('The automatic review cannot tell who is right', assessment) };
+}
+
+/**
+ * What a reviewer must decide, in Markdown: why a person is asked, the rule and the cause, who holds
+ * what against what is due, what departs from the contract and why, and what each decision does.
+ */
+export function reviewQuestion(why: string, assessment: Assessment): string {
+  const findings = assessment.findings.map((f) => `- ${f.payerId} → ${f.recipientId}: holds ${unitsToPoints(f.held)} points, ${unitsToPoints(f.due)} due`);
+  const departures = (assessment.departures ?? []).map((d) => `- ${describeDeparture(d)}`);
+  return [
+    `${why}.`,
+    '',
+    `Rule: ${assessment.rule ? `\`${assessment.rule}\`` : 'none failed'}. Cause: ${assessment.cause}`,
+    '',
+    ...(findings.length > 0 ? ['Held against due:', ...findings] : ['Held against due: every pair holds what is due.']),
+    ...(departures.length > 0 ? ['', 'Due differs from the contract:', ...departures] : []),
+    '',
+    'approve-correction pays what is due (as above); adjust pays what the contract\'s metrics with your correctedMetrics make due, overriding earlier decisions and revocations; reject keeps what was held when the incident was found.',
+  ].join('\n');
 }

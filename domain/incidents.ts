@@ -14,7 +14,8 @@ export type IncidentSource = 'detection' | 'dispute' | 'reconciliation';
  * open: being handled automatically; awaiting-review: waiting for a reviewer's decision;
  * escalated: the review deadline passed (the contract's default decision is being applied);
  * resolved: a correction was applied; dismissed: nothing had to change (e.g. an unfounded
- * dispute); cancelled: the run was cancelled (its rollback still completed).
+ * dispute); cancelled: the run was cancelled — whatever its rollback took back stays revoked, and
+ * a correction still held was revoked by the compensation (the timeline says which).
  */
 export type IncidentStatus = 'open' | 'awaiting-review' | 'escalated' | 'resolved' | 'dismissed' | 'cancelled';
 export const INCIDENT_STATUSES = ['open', 'awaiting-review', 'escalated', 'resolved', 'dismissed', 'cancelled'] as const satisfies readonly IncidentStatus[];
@@ -55,9 +56,11 @@ export type ReviewDecisionKind = 'approve-correction' | 'reject' | 'adjust';
 export const REVIEW_DECISIONS = ['approve-correction', 'reject', 'adjust'] as const satisfies readonly ReviewDecisionKind[];
 
 /**
- * approve-correction: pay what the contract makes due (the DVCT's proposal).
- * adjust: pay what `correctedMetrics` make due.
- * reject: no correction — the distribution as first allocated stands (anything rolled back is restored).
+ * approve-correction: pay what is due (the DVCT's proposal: the contract as amended by deliberate
+ *   revocations and earlier decisions).
+ * adjust: pay what the contract's metrics with `correctedMetrics` make due, overriding earlier
+ *   decisions and revocations.
+ * reject: no correction — the holdings as the incident found them stand (anything rolled back is restored).
  */
 export interface ReviewDecision {
   decision: ReviewDecisionKind;
@@ -125,7 +128,8 @@ export interface IncidentDispute {
   reason: string;
 }
 
-export const INCIDENT_STEPS = ['detection', 'rollback', 'review', 'escalation', 'correction', 'redistribution', 'notification', 'resolution', 'feedback'] as const;
+/** release: the correction paid out after its window; cancellation: the run was cancelled, and what its compensation did. */
+export const INCIDENT_STEPS = ['detection', 'rollback', 'review', 'escalation', 'correction', 'redistribution', 'notification', 'resolution', 'release', 'cancellation', 'feedback'] as const;
 export type IncidentStep = (typeof INCIDENT_STEPS)[number];
 
 export const INCIDENT_ROUND_INITIAL = 'initial';

@@ -13,6 +13,14 @@ export function incidentWorkflowId(incidentId: string): string {
   return `incident-${incidentId}`;
 }
 
+/**
+ * The run that takes an exchange's incidents one at a time once the exchange's own run is over:
+ * one per exchange, started (or signalled) with signal-with-start.
+ */
+export function exchangeIncidentsWorkflowId(exchangeId: string): string {
+  return `incidents-${exchangeId}`;
+}
+
 /** The one incident an exchange's own detection can open (detection runs once, after allocation). */
 export function detectionIncidentId(exchangeId: string): string {
   return `inc-${exchangeId}-detection`;

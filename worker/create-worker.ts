@@ -11,6 +11,12 @@ export interface WorkerOptions {
   activities: DvctActivities;
   /** A pre-built bundle (tests build one per file); without it the worker bundles workflows/ itself. */
   workflowBundle?: WorkflowBundle;
+  /**
+   * Longest a heartbeat waits to be sent, hence how soon a heartbeating activity hears it was
+   * cancelled; Temporal's default (up to 60 s) unless given. Tests shorten it to see a
+   * cancellation reach an activity within the test.
+   */
+  maxHeartbeatThrottleMs?: number;
 }
 
 /** The one place worker settings live, shared by the worker process and the tests. */
@@ -23,5 +29,6 @@ export function createDvctWorker(opts: WorkerOptions): Promise<Worker> {
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     // Chain writes are serialised per process anyway; many concurrent activities mostly wait on I/O.
     maxConcurrentActivityTaskExecutions: 50,
+    ...(opts.maxHeartbeatThrottleMs !== undefined ? { maxHeartbeatThrottleInterval: opts.maxHeartbeatThrottleMs } : {}),
   });
 }

@@ -34,6 +34,12 @@ const allocation = proxyActivities<DvctActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 
+/** Calls to the Temporal service itself (handing an incident to the run that takes it): short, retried like the database. */
+const temporalService = proxyActivities<DvctActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
 export const webhooks = proxyActivities<DvctActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
@@ -69,7 +75,9 @@ export const act = {
   redistributeIncident: allocation.redistributeIncident,
   notifyIncident: database.notifyIncident,
   closeIncident: database.closeIncident,
+  cancelIncident: chain.cancelIncident,
   rollbackExchange: chain.rollbackExchange,
   findReconciliationMismatches: chain.findReconciliationMismatches,
+  handOverIncident: temporalService.handOverIncident,
   anchorAuditHead: chain.anchorAuditHead,
 };

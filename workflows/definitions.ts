@@ -15,6 +15,7 @@ export const SETTLEMENT_WORKFLOW = 'poolSettlementWorkflow';
 export const ONBOARDING_WORKFLOW = 'participantOnboardingWorkflow';
 export const REVOCATION_WORKFLOW = 'revocationWorkflow';
 export const INCIDENT_WORKFLOW = 'incidentWorkflow';
+export const EXCHANGE_INCIDENTS_WORKFLOW = 'exchangeIncidentsWorkflow';
 export const RECONCILIATION_WORKFLOW = 'reconciliationWorkflow';
 export const AUDIT_ANCHOR_WORKFLOW = 'auditAnchorWorkflow';
 
@@ -138,6 +139,17 @@ export interface IncidentWorkflowInput {
    * its correction's window and releases it itself. False when the exchange's run handles it.
    */
   standalone: boolean;
+}
+
+/**
+ * The input of `incidents-<exchangeId>`, the queue of an exchange whose run is over. Incidents
+ * arrive as the Signal `raiseIncident` (sent with signal-with-start); `pending` (still to handle)
+ * and `seen` (every incident id taken so far) carry the queue over a continue-as-new.
+ */
+export interface ExchangeIncidentsInput {
+  exchangeId: string;
+  pending?: RaiseIncident[];
+  seen?: string[];
 }
 
 /** A reviewer's decision as the API, a client or the Web UI sends it. */

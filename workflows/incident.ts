@@ -32,10 +32,16 @@ export interface IncidentOutcome {
  * (automatic, else a reviewer's Update/Signal with a deadline, then escalation and the contract's
  * default) → correction (the same pure function, other metrics) → re-distribution (only the
  * difference, once per incident) → notification → resolution.
+ *
+ * Chain writes (rollback, re-distribution, release) run to their end even when the run is
+ * cancelled meanwhile, so that a compensation — this run's, or its parent exchange's, which reads
+ * the holdings only once this run has finished cancelling — never misses a write still in flight.
  */
 export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<IncidentOutcome> {
   const { incidentId } = input;
   const progress: IncidentProgress = { incidentId, status: 'open', step: 'detection', awaitingReview: null, decision: null };
+  // What the run has done so far, for a truthful record if it is cancelled.
+  const done = { rolledBack: null as number | null, redistributed: false, closedAs: null as IncidentStatus | null };
   let reviewed: Decided | undefined;
   const ignoredSignals: string[] = [];
 
@@ -92,6 +98,7 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
     const rollback = await CancellationScope.nonCancellable(() =>
       act.rollbackIncident.executeWithOptions({ summary: 'rollback: over-allocations back to their payers' }, [{ incidentId }]),
     );
+    done.rolledBack = rollback.revoked;
 
     step('review', 'Automatic review against the contract.');
     let decision: Decided;
@@ -109,31 +116,35 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
     const { plan } = await act.correctIncident.executeWithOptions({ summary: `correction: ${decision.decision}` }, [{ incidentId, decision }]);
 
     step('redistribution', `Allocating ${plan.allocate.length} line(s), revoking ${plan.revoke.length}.`);
-    const redistribution = await act.redistributeIncident.executeWithOptions(
-      { summary: `re-distribution: ${plan.allocate.length} line(s) in round ${incidentId}` },
-      [{ incidentId, plan }],
+    const redistribution = await CancellationScope.nonCancellable(() =>
+      act.redistributeIncident.executeWithOptions({ summary: `re-distribution: ${plan.allocate.length} line(s) in round ${incidentId}` }, [{ incidentId, plan }]),
     );
+    done.redistributed = true;
 
     const changed = plan.allocate.length + plan.revoke.length + rollback.revoked > 0;
     const status: IncidentStatus = changed || decision.decision !== 'reject' ? 'resolved' : 'dismissed';
     step('notification', 'Telling every participant the error, its cause and the correction.');
     await deliverNotifications(await act.notifyIncident({ incidentId, outcome: status }));
     await act.closeIncident({ incidentId, status, summary: closingSummary(status, decision, ignoredSignals) });
+    done.closedAs = status;
     setStatus(status);
 
     // A standalone incident (its exchange's run is over) releases its own correction after the window.
     if (input.standalone && redistribution.releaseAt) {
       step('verification-window', `The correction is revocable until ${redistribution.releaseAt}.`);
       await sleep(Math.max(0, Date.parse(redistribution.releaseAt) - Date.now()), { summary: 'correction verification window' });
-      await act.releaseAllocations.executeWithOptions({ summary: 'release the correction' }, [{ subjectId: input.exchangeId, round: incidentId }]);
+      await CancellationScope.nonCancellable(() =>
+        act.releaseAllocations.executeWithOptions({ summary: 'release the correction' }, [{ subjectId: input.exchangeId, round: incidentId }]),
+      );
     }
     step(status, closingSummary(status, decision, ignoredSignals));
     return { incidentId, status, decision, releaseAt: redistribution.releaseAt, txHashes: [...rollback.txHashes, ...redistribution.txHashes] };
   } catch (err) {
     if (isCancellation(err)) {
-      // The rollback above already ran to its end; the incident is closed as cancelled either way.
+      // The compensation: a correction still held goes back to its payers; the record says what had been done.
       await CancellationScope.nonCancellable(async () => {
-        await act.closeIncident({ incidentId, status: 'cancelled', summary: 'The run was cancelled; its rollback completed.' });
+        step('cancelled', cancelledSummary(done));
+        await act.cancelIncident.executeWithOptions({ summary: 'compensation: revoke the correction still held' }, [{ incidentId, done: cancelledSummary(done) }]);
         setStatus('cancelled');
       });
     }
@@ -170,6 +181,16 @@ export async function incidentWorkflow(input: IncidentWorkflowInput): Promise<In
       decidedAt: new Date().toISOString(),
     };
   }
+}
+
+/** What a cancelled run had done, in words: nothing is claimed that did not happen. */
+function cancelledSummary(done: { rolledBack: number | null; redistributed: boolean; closedAs: IncidentStatus | null }): string {
+  const run = `Run \`${workflowInfo().workflowId}\``;
+  if (done.rolledBack === null) return `The run was cancelled before its rollback: it changed nothing on chain. ${run}.`;
+  const rollback = done.rolledBack > 0 ? `its rollback had revoked ${done.rolledBack} line(s), which stay revoked` : 'its rollback had found nothing to revoke';
+  if (done.closedAs) return `The run was cancelled during its correction's verification window, after it was ${done.closedAs}; ${rollback}. ${run}.`;
+  if (done.redistributed) return `The run was cancelled after its re-distribution, before it was closed; ${rollback}. ${run}.`;
+  return `The run was cancelled before any correction was made; ${rollback}. ${run}.`;
 }
 
 function closingSummary(status: IncidentStatus, decision: Decided, ignoredSignals: string[]): string {

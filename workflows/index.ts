@@ -5,5 +5,6 @@ export { poolSettlementWorkflow } from './settlement';
 export { participantOnboardingWorkflow } from './onboarding';
 export { revocationWorkflow } from './revocation';
 export { incidentWorkflow } from './incident';
+export { exchangeIncidentsWorkflow } from './exchange-incidents';
 export { reconciliationWorkflow } from './reconciliation';
 export { auditAnchorWorkflow } from './audit-anchor';

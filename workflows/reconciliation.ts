@@ -1,4 +1,4 @@
-import { getExternalWorkflowHandle, ParentClosePolicy, setCurrentDetails, startChild } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, ParentClosePolicy, patched, setCurrentDetails, startChild } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { incidentWorkflowId } from '../domain/workflow-ids';
 import { INCIDENT_WORKFLOW, raiseIncidentSignal } from './definitions';
@@ -18,9 +18,15 @@ export interface ReconciliationResult {
 const CLOSED = new Set(['resolved', 'dismissed', 'cancelled']);
 
 /**
+ * Since incidents after the release go through the exchange's incident queue (one at a time), this
+ * run hands them over by an activity; runs started before keep the commands they recorded.
+ */
+const THROUGH_EXCHANGE_INCIDENT_QUEUE = 'incidents-through-exchange-queue';
+
+/**
  * Started by the reconciliation Schedule: compares database and chain for recent exchanges and
  * opens one incident per mismatch. The incident goes to the exchange's run while it still holds
- * its allocations, else it runs on its own (and outlives this run).
+ * its allocations, else to the exchange's incident queue (and outlives this run).
  */
 export async function reconciliationWorkflow(input: ReconciliationInput): Promise<ReconciliationResult> {
   const { checked, mismatches } = await act.findReconciliationMismatches.executeWithOptions(
@@ -32,6 +38,13 @@ export async function reconciliationWorkflow(input: ReconciliationInput): Promis
     const { status } = await act.openIncident({ incidentId: m.incidentId, exchangeId: m.exchangeId, source: 'reconciliation' });
     if (CLOSED.has(status)) continue;
     incidents.push(m.incidentId);
+    if (patched(THROUGH_EXCHANGE_INCIDENT_QUEUE)) {
+      await act.handOverIncident.executeWithOptions(
+        { summary: `hand incident ${m.incidentId} to the run handling exchange ${m.exchangeId}'s incidents` },
+        [{ exchangeWorkflowId: m.workflowId, exchangeId: m.exchangeId, incidentId: m.incidentId, source: 'reconciliation', meta: m.meta }],
+      );
+      continue;
+    }
     try {
       await getExternalWorkflowHandle(m.workflowId).signal(raiseIncidentSignal, { incidentId: m.incidentId, source: 'reconciliation' });
     } catch {

@@ -15,7 +15,7 @@ import { incidentUrl } from '../views';
 const disputeAcceptedSchema = z
   .object({
     incidentId: z.string(),
-    workflowId: z.string().openapi({ description: '`incident-<incidentId>`: a child of the exchange\'s run while that run is open, else a run of its own' }),
+    workflowId: z.string().openapi({ description: '`incident-<incidentId>`: a child of the exchange\'s run while that run is open, else of the exchange\'s incident queue `incidents-<exchangeId>`' }),
     temporalUiUrl: z.string(),
     statusUrl: z.string().openapi({ description: 'The incident: its status, findings, decision and timeline' }),
     duplicate: z.boolean().openapi({ description: 'True when this party disputed the same way before: the same incident, no second one' }),
@@ -28,7 +28,7 @@ const disputeRoute = createRoute({
   tags: ['incidents'],
   summary: 'Dispute what you received in an exchange (a party of it)',
   description: [
-    'Opens an incident: the DVCT recomputes what the contract makes due, compares it with what the chain holds, and corrects or explains (a review may be needed). The answer comes as notifications and on the incident.',
+    'Opens an incident: the DVCT recomputes what is due (the contract, as amended by deliberate revocations and decided incidents), compares it with what the chain holds, and corrects or explains (a review may be needed). The answer comes as notifications and on the incident.',
     'The incident id is derived from the exchange, the caller and the request, so the same dispute again is the same incident.',
     'Parties are the provider, the consumer, whoever pays or is paid in the exchange, and the contract\'s orchestrator; anyone else gets 404. The operator key gets 403: disputes come from participants.',
     'An exchange that allocated nothing (rejected, or not allocated yet) answers 409 CONFLICT.',

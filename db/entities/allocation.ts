@@ -1,5 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import type { Units } from '../../domain/types';
+import type { RevokeCause } from '../../domain/due';
 import { INCIDENT_ROUND_INITIAL } from '../../domain/incidents';
 import type { AllocationStatus } from '../records';
 import { Exchange } from './exchange';
@@ -26,6 +27,9 @@ export const Allocation = defineEntity({
     releaseTxHash: p.text().nullable(),
     revokeTxHash: p.text().nullable(),
     revokeReason: p.text().nullable(),
+    /** Why it was revoked, as a name: a deliberate revocation changes what is due, a correction does not. */
+    revokeCause: p.text().$type<RevokeCause>().nullable(),
+    revokedAt: p.datetime().nullable(),
     releaseAt: p.datetime(),
     /** Indexed: the reconciliation looks at what was allocated recently. */
     createdAt: p.datetime().index(),

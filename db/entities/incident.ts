@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import type { AllocationLine } from '../../domain/types';
 import type { Decided, DetectionRule, Finding, IncidentDispute, IncidentSource, IncidentStatus, ValidationRuleId } from '../../domain/incidents';
 import { Exchange } from './exchange';
 
@@ -19,6 +20,10 @@ export const Incident = defineEntity({
     findings: p.json<Finding[]>(),
     dispute: p.json<IncidentDispute>().nullable(),
     decision: p.json<Decided>().nullable(),
+    /** What stood per pair when the incident was assessed: what a reject keeps. */
+    heldAtDetection: p.json<AllocationLine[]>().nullable(),
+    /** What its decision made due: the yardstick later incidents measure against, once it is resolved or dismissed. */
+    decidedDue: p.json<AllocationLine[]>().nullable(),
     suggestedValidationRule: p.text().$type<ValidationRuleId>().nullable(),
     workflowId: p.text(),
     reviewDeadline: p.datetime().nullable(),

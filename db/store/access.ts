@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { AuthorityRole, GrantTerms } from '../../domain/authority';
+import type { AuthorityRole, GrantTerms, Permission } from '../../domain/authority';
 import { DvctError } from '../../domain/errors';
 import { AccessGrant, type AccessGrantRow } from '../entities/access-grant';
 import { ApiKey, type ApiKeyRow } from '../entities/api-key';
@@ -43,6 +43,11 @@ export interface AccessStore {
   revokeGrant(participantId: string, grantId: string): Promise<GrantRecord | null>;
   /** Revokes every grant of the organisation and of its keys in these roles (an organisation that no longer holds them); returns them. */
   revokeGrantsInRoles(participantId: string, roles: readonly AuthorityRole[]): Promise<GrantRecord[]>;
+  /**
+   * The organisations holding a grant of `permission` in effect at `at` (on the organisation or on
+   * one of its keys), by id — e.g. who can decide incidents, to warn them of an escalation.
+   */
+  participantsGranted(permission: Permission, at: Date): Promise<string[]>;
 }
 
 function grantId(): string {
@@ -149,7 +154,7 @@ export function accessStore(orm: Orm): AccessStore {
     },
 
     async organisationGrants(participantId) {
-      const rows = await orm.em.fork().find(AccessGrant, { participantId, keyId: null, revokedAt: null }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+      const rows = await session(orm).find(AccessGrant, { participantId, keyId: null, revokedAt: null }, { orderBy: { createdAt: 'asc', id: 'asc' } });
       return rows.map(toGrantRecord);
     },
 
@@ -177,6 +182,12 @@ export function accessStore(orm: Orm): AccessStore {
       const now = new Date();
       await em.nativeUpdate(AccessGrant, { id: { $in: held.map((g) => g.id) }, revokedAt: null }, { revokedAt: now });
       return held.map((g) => ({ ...toGrantRecord(g), revokedAt: now }));
+    },
+
+    async participantsGranted(permission, at) {
+      const rows = await session(orm)
+        .find(AccessGrant, { permission, revokedAt: null, validFrom: { $lte: at }, $or: [{ validUntil: null }, { validUntil: { $gt: at } }] }, { fields: ['participantId'] });
+      return [...new Set(rows.map((r) => r.participantId))].sort();
     },
   };
 }

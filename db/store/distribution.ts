@@ -1,5 +1,6 @@
 import { ForeignKeyConstraintViolationException } from '@mikro-orm/core';
 import { sumUnits, toUnits } from '../../domain/amounts';
+import type { RevokeCause } from '../../domain/due';
 import { DvctError } from '../../domain/errors';
 import { compareIds } from '../../domain/incentives';
 import { INCIDENT_ROUND_INITIAL } from '../../domain/incidents';
@@ -33,9 +34,10 @@ export interface DistributionStore {
   /**
    * An allocated line (round default 'initial') becomes revoked; revoking it again is a no-op.
    * No such line → NOT_FOUND; a released one → CONFLICT (points already paid out cannot be taken
-   * back). `txHash` is null for a revoke the DVCT did not send (seen on chain).
+   * back). `txHash` is null for a revoke the DVCT did not send (seen on chain). `cause` names why:
+   * a deliberate revocation changes what the exchange owes, a correction does not (domain/due.ts).
    */
-  markAllocationRevoked(args: { exchangeId: string; round?: string; payerId: string; recipientId: string; txHash: string | null; reason: string }): Promise<void>;
+  markAllocationRevoked(args: { exchangeId: string; round?: string; payerId: string; recipientId: string; txHash: string | null; reason: string; cause: RevokeCause }): Promise<void>;
   /** What a participant has received in every round, by allocation status, summed exactly. */
   balanceOf(participantId: string): Promise<Balance>;
   /**
@@ -75,13 +77,14 @@ export function distributionStore(orm: Orm): DistributionStore {
       );
     },
 
-    async markAllocationRevoked({ exchangeId, round = INCIDENT_ROUND_INITIAL, payerId, recipientId, txHash, reason }) {
+    async markAllocationRevoked({ exchangeId, round = INCIDENT_ROUND_INITIAL, payerId, recipientId, txHash, reason, cause }) {
       const em = session(orm);
       const key = { exchangeId, round, payerId, recipientId };
+      const now = new Date();
       const revoked = await em.nativeUpdate(
         Allocation,
         { ...key, status: 'allocated' },
-        { status: 'revoked', revokeTxHash: txHash, revokeReason: reason, updatedAt: new Date() },
+        { status: 'revoked', revokeTxHash: txHash, revokeReason: reason, revokeCause: cause, revokedAt: now, updatedAt: now },
       );
       if (revoked > 0) return;
       const line = await em.findOne(Allocation, key);
@@ -203,6 +206,8 @@ function toAllocationRecord(row: AllocationRow): AllocationRecord {
     releaseTxHash: row.releaseTxHash ?? null,
     revokeTxHash: row.revokeTxHash ?? null,
     revokeReason: row.revokeReason ?? null,
+    revokeCause: row.revokeCause ?? null,
+    revokedAt: row.revokedAt ?? null,
     releaseAt: row.releaseAt,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,

@@ -9,6 +9,8 @@ import { insertOnce, session, whereIdIn } from './support';
 
 /** Statuses of an incident still being handled: not resolved, dismissed or cancelled. */
 export const OPEN_INCIDENT_STATUSES = ['open', 'awaiting-review', 'escalated'] as const satisfies readonly IncidentStatus[];
+/** Statuses of an incident whose decision stands; a cancelled one's was withdrawn with its correction. */
+export const DECIDED_INCIDENT_STATUSES = ['resolved', 'dismissed'] as const satisfies readonly IncidentStatus[];
 
 export interface IncidentFilter {
   status?: IncidentStatus;
@@ -31,6 +33,8 @@ export interface IncidentStore {
   listIncidents(filter: IncidentFilter, page: { limit: number; before?: Date }): Promise<IncidentRecord[]>;
   /** The exchange's incidents still being handled, oldest first. */
   openIncidentsOf(exchangeId: string): Promise<IncidentRecord[]>;
+  /** The exchange's incidents whose decision stands (resolved or dismissed), in the order they closed. */
+  decidedIncidentsOf(exchangeId: string): Promise<IncidentRecord[]>;
   /**
    * Adds a step to the incident's timeline with the next seq. Idempotent by (incidentId, key): the
    * same key again returns the stored event unchanged. Unknown incident → NOT_FOUND.
@@ -64,6 +68,8 @@ export function incidentStore(orm: Orm): IncidentStore {
         cause: '',
         findings: [],
         decision: null,
+        heldAtDetection: null,
+        decidedDue: null,
         suggestedValidationRule: null,
         reviewDeadline: null,
         openedAt: now,
@@ -103,6 +109,13 @@ export function incidentStore(orm: Orm): IncidentStore {
     async openIncidentsOf(exchangeId) {
       const rows = await session(orm)
         .find(Incident, { exchangeId, status: { $in: [...OPEN_INCIDENT_STATUSES] } }, { orderBy: { openedAt: 'asc', id: 'asc' } });
+      return rows.map(toIncidentRecord);
+    },
+
+    async decidedIncidentsOf(exchangeId) {
+      const rows = await orm.em
+        .fork()
+        .find(Incident, { exchangeId, status: { $in: [...DECIDED_INCIDENT_STATUSES] } }, { orderBy: { closedAt: 'asc', id: 'asc' } });
       return rows.map(toIncidentRecord);
     },
 
@@ -152,6 +165,8 @@ function toIncidentRecord(row: IncidentRow): IncidentRecord {
     findings: row.findings,
     dispute: row.dispute ?? null,
     decision: row.decision ?? null,
+    heldAtDetection: row.heldAtDetection ?? null,
+    decidedDue: row.decidedDue ?? null,
     suggestedValidationRule: row.suggestedValidationRule ?? null,
     workflowId: row.workflowId,
     reviewDeadline: row.reviewDeadline ?? null,

@@ -133,7 +133,7 @@ describe('GET /v1/nodes/{nodeId}/lineage', () => {
     expect(await edgeTo('n3')).toEqual([expect.objectContaining({ from: 'n2', points: '7.5', pointsUnits: (75n * E18 / 10n).toString() })]);
     expect((await edgeTo('n2')).map((e: { points: unknown }) => e.points)).toEqual([null, null]);
 
-    await store.markAllocationRevoked({ exchangeId: 'ex-n3', payerId: 'orch', recipientId: 'cons', txHash: null, reason: 'test' });
+    await store.markAllocationRevoked({ exchangeId: 'ex-n3', payerId: 'orch', recipientId: 'cons', txHash: null, reason: 'test', cause: 'revocation' });
     expect((await edgeTo('n3'))[0].points).toBe('5');
   });
 

@@ -44,7 +44,7 @@ describe('POST /v1/exchanges/{id}/revocations', () => {
     });
 
     // Once revoked, the same request still names the same line, so the same run.
-    await h.db.store.markAllocationRevoked({ exchangeId: ex, payerId: 'org-c1', recipientId: 'org-p1', txHash: null, reason: 'x' });
+    await h.db.store.markAllocationRevoked({ exchangeId: ex, payerId: 'org-c1', recipientId: 'org-p1', txHash: null, reason: 'x', cause: 'revocation' });
     const again = await revoke(h.operatorKey, ex, body);
     expect(again.status).toBe(202);
     expect(again.body).toMatchObject({ workflowId, runId: first.body.runId });

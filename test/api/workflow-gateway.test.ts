@@ -3,13 +3,14 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectWorkflowGateway, type WorkflowGateway } from '../../api/workflow-gateway';
-import { DvctReviewStatus } from '../../domain/search-attributes';
+import { DvctParticipants } from '../../domain/search-attributes';
 import { incidentWorkflowId } from '../../lib/ids';
 import { finishSignal, inputQuery, raisedQuery } from './gateway/stand-in-workflows';
 
 /**
  * The real gateway against the suite's Temporal server, with stand-in runs on a task queue of its
- * own: how an incident is raised (Signal into an open exchange run, else a run of its own) and how
+ * own: how an incident is raised (Signal into an open exchange run, else signal-with-start of the
+ * exchange's incident queue) and how
  * a review Update's answers and refusals become the API's results and error codes.
  */
 let gateway: WorkflowGateway;
@@ -46,11 +47,12 @@ afterAll(async () => {
   await gateway?.close();
 });
 
-/** A stand-in incident run of its own (its exchange run never existed), waiting for a review. */
+/** A stand-in incident run, waiting for a review. */
 async function incidentRun() {
   const incidentId = `inc-${unique()}`;
-  await gateway.raiseIncident({ exchangeWorkflowId: `exchange-none-${unique()}`, incidentId, exchangeId: 'ex-1', source: 'detection', meta: { contractId: 'uc-1', participants: ['p'] } });
-  return { incidentId, handle: client.workflow.getHandle(incidentWorkflowId(incidentId)) };
+  const input = { incidentId, exchangeId: 'ex-1', source: 'detection' as const, standalone: true };
+  const handle = await client.workflow.start('incidentWorkflow', { taskQueue, workflowId: incidentWorkflowId(incidentId), args: [input] });
+  return { incidentId, handle };
 }
 
 describe('raising an incident', () => {
@@ -64,25 +66,37 @@ describe('raising an incident', () => {
     await exchange.signal(finishSignal);
   });
 
-  it('starts a run of its own once the exchange\'s run is over, once however often it is raised', async () => {
+  it('once the exchange\'s run is over, hands every incident to one queue run of the exchange (signal-with-start), and starts it again once it finished', async () => {
     const exchangeRunId = `exchange-gw-${unique()}`;
     const exchange = await client.workflow.start('standInExchangeWorkflow', { taskQueue, workflowId: exchangeRunId });
     await exchange.signal(finishSignal);
     await exchange.result();
 
-    const incidentId = `inc-${unique()}`;
-    const args = { exchangeWorkflowId: exchangeRunId, incidentId, exchangeId: 'ex-2', source: 'reconciliation' as const, meta: { contractId: 'uc-1', participants: ['p', 'c'] } };
-    const first = await gateway.raiseIncident(args);
-    expect(first.workflowId).toBe(incidentWorkflowId(incidentId));
-    expect(first.runId).toEqual(expect.any(String));
-    expect((await gateway.raiseIncident(args)).runId).toBe(first.runId);
+    const exchangeId = `ex-${unique()}`;
+    const raise = (incidentId: string) =>
+      gateway.raiseIncident({ exchangeWorkflowId: exchangeRunId, incidentId, exchangeId, source: 'dispute', meta: { contractId: 'uc-1', participants: ['c', 'p'] } });
+    const [a, b] = [`inc-${unique()}`, `inc-${unique()}`];
+    expect(await raise(a)).toEqual({ workflowId: incidentWorkflowId(a), runId: null, uiUrl: `http://ui.test/namespaces/default/workflows/${incidentWorkflowId(a)}` });
+    await raise(b);
 
-    const handle = client.workflow.getHandle(first.workflowId);
-    expect(await handle.query(inputQuery)).toEqual({ incidentId, exchangeId: 'ex-2', source: 'reconciliation', standalone: true });
-    const described = await handle.describe();
-    expect(described.type).toBe('incidentWorkflow');
-    expect(described.typedSearchAttributes.get(DvctReviewStatus)).toBe('open');
-    await handle.signal(finishSignal);
+    const queue = client.workflow.getHandle(`incidents-${exchangeId}`);
+    expect(await queue.query(inputQuery)).toEqual({ exchangeId });
+    expect(await queue.query(raisedQuery)).toEqual([
+      { incidentId: a, source: 'dispute' },
+      { incidentId: b, source: 'dispute' },
+    ]);
+    const described = await queue.describe();
+    expect(described.type).toBe('exchangeIncidentsWorkflow');
+    expect(described.typedSearchAttributes.get(DvctParticipants)).toEqual(['c', 'p']);
+
+    await queue.signal(finishSignal);
+    await queue.result();
+    const c = `inc-${unique()}`;
+    await raise(c);
+    const again = client.workflow.getHandle(`incidents-${exchangeId}`);
+    expect(await again.query(raisedQuery)).toEqual([{ incidentId: c, source: 'dispute' }]);
+    expect((await again.describe()).runId).not.toBe(described.runId);
+    await again.signal(finishSignal);
   });
 });
 

@@ -49,6 +49,19 @@ describe(`keys and grants (${process.env.DATABASE_URL ? 'postgresql' : 'sqlite'}
     expect(await countRows(db, AccessGrant, { participantId: 'acc-b' })).toBe(0);
   });
 
+  it('tell which organisations hold a permission at a given time: every grant in effect, on the organisation or one of its keys', async () => {
+    const at = new Date('2026-06-01T00:00:00.000Z');
+    const review = (over: Partial<GrantTerms>) => terms({ role: 'reviewer', permission: 'incidents:review', ...over });
+    await db.store.registerParticipant(participant('acc-rev-org'), key('acc-rev-org', 'k-rev-org'), [review({})]);
+    await db.store.registerParticipant(participant('acc-rev-key'), key('acc-rev-key', 'k-rev-key'), []);
+    await db.store.createApiKey(key('acc-rev-key', 'k-rev-key-2', { restricted: true }), [review({})]);
+    await db.store.registerParticipant(participant('acc-rev-ended'), key('acc-rev-ended', 'k-rev-ended'), [review({ validUntil: new Date('2026-05-01T00:00:00.000Z') })]);
+    await db.store.registerParticipant(participant('acc-rev-later'), key('acc-rev-later', 'k-rev-later'), [review({ validFrom: new Date('2026-07-01T00:00:00.000Z') })]);
+    const [revoked] = await db.store.createGrants([{ ...review({}), participantId: 'acc-rev-later', keyId: null, createdBy: 'operator' }]);
+    await db.store.revokeGrant('acc-rev-later', revoked!.id);
+    expect((await db.store.participantsGranted('incidents:review', at)).filter((id) => id.startsWith('acc-rev-'))).toEqual(['acc-rev-key', 'acc-rev-org']);
+  });
+
   it('give a restricted key only its own grants, an unrestricted one its organisation\'s too, never revoked ones', async () => {
     await db.store.createApiKey(key('acc-a', 'k-restricted', { restricted: true }), [terms({ permission: 'lineage:read' })]);
     const restricted = await db.store.grantsOfKey({ participantId: 'acc-a', keyId: 'k-restricted', restricted: true });

@@ -75,11 +75,12 @@ describe('releasing and revoking', () => {
   });
 
   it('revokes an allocated line once; a repeat changes nothing', async () => {
-    const revoke = { exchangeId: 'ex-life', payerId: 'cons', recipientId: 'ai', txHash: '0xrevoke', reason: 'AI provider was not due this' };
+    const revoke = { exchangeId: 'ex-life', payerId: 'cons', recipientId: 'ai', txHash: '0xrevoke', reason: 'AI provider was not due this', cause: 'revocation' as const };
     await db.store.markAllocationRevoked(revoke);
-    await db.store.markAllocationRevoked({ ...revoke, txHash: '0xlater', reason: 'again' });
+    await db.store.markAllocationRevoked({ ...revoke, txHash: '0xlater', reason: 'again', cause: 'correction' });
     const line = (await db.store.getAllocations('ex-life')).find((a) => a.recipientId === 'ai')!;
-    expect(line).toMatchObject({ status: 'revoked', revokeTxHash: '0xrevoke', revokeReason: 'AI provider was not due this' });
+    // The first revocation's cause and time stand: what is due depends on why a line went back, and when.
+    expect(line).toMatchObject({ status: 'revoked', revokeTxHash: '0xrevoke', revokeReason: 'AI provider was not due this', revokeCause: 'revocation', revokedAt: expect.any(Date) });
   });
 
   it('releases the allocated lines and leaves revoked ones revoked', async () => {
@@ -96,7 +97,7 @@ describe('releasing and revoking', () => {
   });
 
   it('cannot revoke what was released or never allocated', async () => {
-    const revoke = { exchangeId: 'ex-life', payerId: 'cons', recipientId: 'prov', txHash: null, reason: 'too late' };
+    const revoke = { exchangeId: 'ex-life', payerId: 'cons', recipientId: 'prov', txHash: null, reason: 'too late', cause: 'revocation' as const };
     await expect(db.store.markAllocationRevoked(revoke)).rejects.toMatchObject({ code: 'CONFLICT' });
     await expect(db.store.markAllocationRevoked({ ...revoke, recipientId: 'nobody' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
@@ -134,15 +135,15 @@ describe('correction rounds', () => {
 
   it('release and revoke line by line, each in its own round', async () => {
     await db.store.markAllocationsReleased('ex-rounds', [{ round: inc, payerId: 'orch', recipientId: 'ai' }], '0xrelease-inc');
-    await db.store.markAllocationRevoked({ exchangeId: 'ex-rounds', payerId: 'orch', recipientId: 'ai', txHash: null, reason: 'revoked on chain, not by the DVCT' });
+    await db.store.markAllocationRevoked({ exchangeId: 'ex-rounds', payerId: 'orch', recipientId: 'ai', txHash: null, reason: 'revoked on chain, not by the DVCT', cause: 'outside' });
     const byRound = Object.fromEntries((await db.store.getAllocations('ex-rounds')).filter((a) => a.recipientId === 'ai').map((a) => [a.round, a]));
     expect(byRound.initial).toMatchObject({ status: 'revoked', revokeTxHash: null, revokeReason: 'revoked on chain, not by the DVCT' });
     expect(byRound[inc]).toMatchObject({ status: 'released', releaseTxHash: '0xrelease-inc' });
     await expect(
-      db.store.markAllocationRevoked({ exchangeId: 'ex-rounds', round: inc, payerId: 'orch', recipientId: 'ai', txHash: '0x1', reason: 'late' }),
+      db.store.markAllocationRevoked({ exchangeId: 'ex-rounds', round: inc, payerId: 'orch', recipientId: 'ai', txHash: '0x1', reason: 'late', cause: 'correction' }),
     ).rejects.toMatchObject({ code: 'CONFLICT' });
     await expect(
-      db.store.markAllocationRevoked({ exchangeId: 'ex-rounds', round: 'inc-none', payerId: 'orch', recipientId: 'ai', txHash: '0x1', reason: 'r' }),
+      db.store.markAllocationRevoked({ exchangeId: 'ex-rounds', round: 'inc-none', payerId: 'orch', recipientId: 'ai', txHash: '0x1', reason: 'r', cause: 'correction' }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
@@ -161,7 +162,7 @@ describe('balances', () => {
     await distribute('ex-big-3', [{ payerId: 'p3', recipientId: 'rich', amount: big[2]!.toString() }]);
     await distribute('ex-big-4', [{ payerId: 'p4', recipientId: 'rich', amount: (TWO_POW_64 * 3n).toString() }]);
     await db.store.markAllocationsReleased('ex-big-2', [{ round: 'initial', payerId: 'p2', recipientId: 'rich' }], '0x2');
-    await db.store.markAllocationRevoked({ exchangeId: 'ex-big-4', payerId: 'p4', recipientId: 'rich', txHash: '0x4', reason: 'wrong' });
+    await db.store.markAllocationRevoked({ exchangeId: 'ex-big-4', payerId: 'p4', recipientId: 'rich', txHash: '0x4', reason: 'wrong', cause: 'correction' });
 
     expect(await db.store.balanceOf('rich')).toEqual({
       allocated: (big[0]! + big[2]!).toString(),
@@ -179,7 +180,7 @@ describe('what the reconciliation re-checks', () => {
     await distribute('ex-rec-settled', [line('a')]);
     await db.store.markAllocationsReleased('ex-rec-settled', [{ round: 'initial', payerId: 'cons', recipientId: 'a' }], '0xrel');
     await distribute('ex-rec-half', [line('a'), line('b')]);
-    await db.store.markAllocationRevoked({ exchangeId: 'ex-rec-half', payerId: 'cons', recipientId: 'a', txHash: null, reason: 'test' });
+    await db.store.markAllocationRevoked({ exchangeId: 'ex-rec-half', payerId: 'cons', recipientId: 'a', txHash: null, reason: 'test', cause: 'outside' });
 
     const listed = await db.store.listExchangesStillHolding(new Date(Date.now() - 60_000));
     expect(listed.filter((id) => id.startsWith('ex-rec-'))).toEqual(['ex-rec-half', 'ex-rec-held']);

@@ -129,6 +129,23 @@ describe('listing incidents', () => {
     expect(ids(await db.store.openIncidentsOf('ex-c'))).toEqual(['inc-l2', 'inc-l4']);
     expect(ids(await db.store.openIncidentsOf('ex-b'))).toEqual(['inc-l1']);
   });
+
+  it('finds the incidents of an exchange whose decision stands, in the order they closed, with their yardsticks', async () => {
+    const yardstick = [{ payerId: 'orch', recipientId: 'cons', amount: '40' }];
+    await db.store.openIncident(incident('inc-d1', { exchangeId: 'ex-c' }));
+    await db.store.openIncident(incident('inc-d2', { exchangeId: 'ex-c' }));
+    await db.store.updateIncident('inc-d2', { status: 'resolved', heldAtDetection: yardstick, decidedDue: yardstick, closedAt: new Date('2026-02-01T00:00:00Z') });
+    await db.store.updateIncident('inc-d1', { status: 'dismissed', decidedDue: [], closedAt: new Date('2026-03-01T00:00:00Z') });
+    // A cancelled incident's decision was withdrawn with its correction: it does not stand.
+    await db.store.openIncident(incident('inc-d3', { exchangeId: 'ex-c' }));
+    await db.store.updateIncident('inc-d3', { status: 'cancelled', decidedDue: yardstick, closedAt: new Date('2026-04-01T00:00:00Z') });
+    const decided = await db.store.decidedIncidentsOf('ex-c');
+    expect(decided.map((i) => [i.id, i.decidedDue])).toEqual([
+      ['inc-d2', yardstick],
+      ['inc-d1', []],
+    ]);
+    expect(decided[0]!.heldAtDetection).toEqual(yardstick);
+  });
 });
 
 describe('the timeline', () => {

@@ -204,4 +204,26 @@ describe('automaticReview', () => {
     const manual = { ...DEFAULT_REVIEW_POLICY, mode: 'manual' as const };
     expect(automaticReview({ rule: 'allocation-matches-contract', findings: [finding], cause: 'x' }, manual, at)).toHaveProperty('needsReviewer');
   });
+
+  const manual = { ...DEFAULT_REVIEW_POLICY, mode: 'manual' as const };
+
+  it('tells the reviewer what to decide: who, what is held against what is due, the rule and the cause', () => {
+    const verdict = automaticReview({ rule: 'allocation-matches-contract', findings: [finding], cause: 'extraIncentiveForAIProvider.factor: reported 0.8, contract 1' }, manual, at);
+    expect(verdict).toEqual({ needsReviewer: expect.stringContaining('orch → cons: holds 40 points, 50 due') });
+    const question = (verdict as { needsReviewer: string }).needsReviewer;
+    expect(question).toContain('`allocation-matches-contract`');
+    expect(question).toContain('extraIncentiveForAIProvider.factor: reported 0.8, contract 1');
+    expect(question).toContain('approve-correction pays what is due');
+  });
+
+  it('a dispute with nothing to correct goes to a reviewer when the contract wants manual review, or when it contests what a person decided', () => {
+    const unfounded = { rule: 'participant-dispute' as const, findings: [], cause: '5 points are due and 5 are held' };
+    expect(automaticReview(unfounded, DEFAULT_REVIEW_POLICY, at)).toMatchObject({ decision: 'reject', decidedBy: 'automatic' });
+    expect(automaticReview(unfounded, manual, at)).toHaveProperty('needsReviewer');
+    const departure = { payerId: 'orch', recipientId: 'cons', due: '0', contract: u(50), why: 'revoked on purpose (revocation: clause 4.2)' };
+    const contested = automaticReview({ ...unfounded, departures: [departure] }, DEFAULT_REVIEW_POLICY, at);
+    expect(contested).toEqual({ needsReviewer: expect.stringContaining('orch → cons: 0 points due instead of the contract\'s 50 — revoked on purpose (revocation: clause 4.2)') });
+    // Found by the DVCT itself with nothing differing: bookkeeping, nothing to ask anyone.
+    expect(automaticReview({ rule: null, findings: [], cause: 'x', departures: [departure] }, manual, at)).toMatchObject({ decision: 'reject' });
+  });
 });

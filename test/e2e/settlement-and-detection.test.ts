@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Address } from 'viem';
 import { unitsToPoints } from '../../domain/amounts';
 import { detectionIncidentId } from '../../domain/workflow-ids';
 import { settlementIdFor } from '../../lib/ids';
-import { expectBooksBalance } from '../support/books';
+import { expectBooksBalance, expectLedgerInvariant, expectWalletGains, walletBalances } from '../support/books';
 import { deposit, registerMember, startStack, units, waitForExchange, type Member, type Stack } from '../support/stack';
 import { contractBody } from '../support/contract-body';
 
@@ -49,9 +49,14 @@ describe('pool settlement and detection', () => {
 
   afterAll(() => stack?.close());
 
+  const settled: string[] = [];
+  // After every path: the ledger holds exactly the orchestrator's deposit and what is still held.
+  afterEach(() => expectLedgerInvariant(stack, [o.wallet], settled));
+
   it('splits 100 points over three equal weights exactly, the odd unit to the lowest id', async () => {
     const res = await stack.request('POST', '/v1/contracts/uc-pool/settlements', { key: o.apiKey, body: { round: '2026-Q4' } });
     expect(res.status).toBe(202);
+    settled.push(res.body.settlementId);
     const done = await waitForExchange(stack, res.body.settlementId, o.apiKey, (x) => x.status === 'completed');
     const third = 10n ** 20n / 3n;
     expect(done.distribution.lines.map((l: any) => [l.recipientId, l.amountUnits])).toEqual([
@@ -72,6 +77,8 @@ describe('pool settlement and detection', () => {
     // The settlement id is the business key's: mark it before the run can reach allocation.
     const settlementId = settlementIdFor('uc-pool-tampered', 'r1');
     tamperedSubjects.add(settlementId);
+    settled.push(settlementId);
+    const wallets = await walletBalances(stack, [a, b, c]);
     const res = await stack.request('POST', '/v1/contracts/uc-pool-tampered/settlements', { key: o.apiKey, body: { round: 'r1' } });
     expect(res.body.settlementId).toBe(settlementId);
 
@@ -105,6 +112,12 @@ describe('pool settlement and detection', () => {
       'pool-o>pool-a': unitsToPoints(third + 1n),
       'pool-o>pool-b': unitsToPoints(third),
       'pool-o>pool-c': unitsToPoints(third),
+    });
+    // pool-a's share reached its wallet once, through the correction's round; the others' through the settlement's.
+    await expectWalletGains(stack, [a, b, c], wallets, {
+      'pool-a': unitsToPoints(third + 1n),
+      'pool-b': unitsToPoints(third),
+      'pool-c': unitsToPoints(third),
     });
   });
 });

@@ -44,3 +44,25 @@ export async function expectLedgerInvariant(stack: Stack, payerWallets: readonly
   const ledgerBalance = await stack.ledger.tokenBalanceOf(stack.deployment.ledger);
   expect(ledgerBalance).toBe(deposits.reduce((a, b) => a + b, 0n) + held);
 }
+
+/** The token balances of these wallets now, to compare with after a release. */
+export async function walletBalances(stack: Stack, members: readonly { id: string; wallet: Address }[]): Promise<Map<string, bigint>> {
+  return new Map(await Promise.all(members.map(async (m) => [m.id, await stack.ledger.tokenBalanceOf(m.wallet)] as const)));
+}
+
+/**
+ * What the release paid out reached the recipients' wallets: since `before`, each wallet gained
+ * exactly `gains` (points; members left out gained nothing) — not only what the ledger says it
+ * released, but what the ERC-20 token moved.
+ */
+export async function expectWalletGains(
+  stack: Stack,
+  members: readonly { id: string; wallet: Address }[],
+  before: Map<string, bigint>,
+  gains: Record<string, number | string>,
+): Promise<void> {
+  const after = await walletBalances(stack, members);
+  const actual = Object.fromEntries(members.map((m) => [m.id, (after.get(m.id)! - before.get(m.id)!).toString()]));
+  const expected = Object.fromEntries(members.map((m) => [m.id, pointsToUnits(gains[m.id] ?? 0).toString()]));
+  expect(actual).toEqual(expected);
+}

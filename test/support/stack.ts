@@ -63,6 +63,8 @@ export interface StackOptions {
   withWorker?: boolean;
   /** Wraps the real activities, e.g. to inject a fault the way a misbehaving party would. */
   wrapActivities?: (real: DvctActivities, stack: Stack) => DvctActivities;
+  /** Sent as the worker's maxHeartbeatThrottleInterval: how soon a heartbeating activity sees a cancellation. */
+  maxHeartbeatThrottleMs?: number;
   /** Where the worker pushes OpenLineage events (OPENLINEAGE_URL); none by default. */
   openLineageUrl?: string;
   /**
@@ -144,6 +146,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         namespace: config.temporal.namespace,
         taskQueue,
         workflowBundle: await workflowBundle(),
+        ...(opts.maxHeartbeatThrottleMs !== undefined ? { maxHeartbeatThrottleMs: opts.maxHeartbeatThrottleMs } : {}),
         activities: (opts.wrapActivities ?? ((real) => real))(
           createActivities({
             store: db.store,

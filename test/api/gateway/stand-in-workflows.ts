@@ -1,6 +1,6 @@
 import { ApplicationFailure, allHandlersFinished, condition, defineQuery, defineSignal, setHandler } from '@temporalio/workflow';
 import type { Decided } from '../../../domain/incidents';
-import { raiseIncidentSignal, reviewUpdate, type IncidentWorkflowInput, type RaiseIncident } from '../../../workflows/definitions';
+import { raiseIncidentSignal, reviewUpdate, type ExchangeIncidentsInput, type IncidentWorkflowInput, type RaiseIncident } from '../../../workflows/definitions';
 
 /**
  * Stand-ins for the runs the API talks to, with only their message handlers: the gateway test
@@ -8,13 +8,24 @@ import { raiseIncidentSignal, reviewUpdate, type IncidentWorkflowInput, type Rai
  */
 
 export const raisedQuery = defineQuery<RaiseIncident[]>('raised');
-export const inputQuery = defineQuery<IncidentWorkflowInput>('input');
+export const inputQuery = defineQuery<IncidentWorkflowInput | ExchangeIncidentsInput>('input');
 export const finishSignal = defineSignal('finish');
 
 /** An open exchange run: keeps the incidents raised to it until told to finish. */
 export async function standInExchangeWorkflow(): Promise<void> {
   const raised: RaiseIncident[] = [];
   let finished = false;
+  setHandler(raiseIncidentSignal, (r) => void raised.push(r));
+  setHandler(raisedQuery, () => raised);
+  setHandler(finishSignal, () => void (finished = true));
+  await condition(() => finished);
+}
+
+/** Registered under the real incident queue's type name: keeps what it is signalled until told to finish. */
+export async function exchangeIncidentsWorkflow(input: ExchangeIncidentsInput): Promise<void> {
+  const raised: RaiseIncident[] = [];
+  let finished = false;
+  setHandler(inputQuery, () => input);
   setHandler(raiseIncidentSignal, (r) => void raised.push(r));
   setHandler(raisedQuery, () => raised);
   setHandler(finishSignal, () => void (finished = true));
