@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   ChildWorkflowFailure,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -11,13 +12,37 @@ import type { ExchangeStage } from '../domain/types';
 import { progressQuery, type ExchangeProgress } from './definitions';
 
 /**
- * The state a run shows about itself: answered by the progress query, mirrored into the
- * DvctStage search attribute and the Web UI's "current details", so the three never disagree.
+ * The stages a run can rest in for long — waiting on peers, on a payer's deposit, out the
+ * verification window, on an incident — and the ends. DvctStage is written only when a run enters
+ * one of these: they are what operators filter for. Every write is a history event and a
+ * visibility update (eight of them were about a fifth of the Temporal server's work for a run),
+ * so the stages a run passes through in a moment are shown in its current details and progress
+ * query only.
+ */
+const RESTING_STAGES: ReadonlySet<ExchangeStage> = new Set([
+  'updating-prevroots',
+  'allocating-points',
+  'handling-incident',
+  'verification-window',
+  'completed',
+  'rejected',
+  'failed',
+  'cancelled',
+]);
+
+/** Runs started before RESTING_STAGES wrote every stage; they replay as they ran. */
+const STAGE_ATTRIBUTE_AT_REST = 'dvct-stage-attribute-at-rest';
+
+/**
+ * The state a run shows about itself: answered by the progress query and the Web UI's "current
+ * details" (every stage), and mirrored into the DvctStage search attribute (the resting ones).
  */
 export class RunState {
   readonly progress: ExchangeProgress;
+  private readonly writesEveryStage: boolean;
 
   constructor(id: string) {
+    this.writesEveryStage = !patched(STAGE_ATTRIBUTE_AT_REST);
     this.progress = {
       id,
       stage: 'received',
@@ -37,7 +62,7 @@ export class RunState {
   enter(stage: ExchangeStage, details: string): void {
     this.progress.stage = stage;
     this.progress.stages.push({ stage, at: new Date().toISOString() });
-    upsertSearchAttributes([{ key: DvctStage, value: stage }]);
+    if (this.writesEveryStage || RESTING_STAGES.has(stage)) upsertSearchAttributes([{ key: DvctStage, value: stage }]);
     setCurrentDetails(`**Stage:** ${stage}\n\n${details}`);
   }
 }
