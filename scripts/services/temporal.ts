@@ -114,7 +114,9 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   args.push('--log-level', 'warn');
   if (opts.dbFile) {
     mkdirSync(dirname(opts.dbFile), { recursive: true });
-    args.push('--db-filename', opts.dbFile);
+    // Write-ahead logging: a commit is one append and one fsync instead of the rollback journal's
+    // several; as durable (synchronous stays FULL).
+    args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=WAL');
   }
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
 
