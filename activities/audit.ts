@@ -12,8 +12,11 @@ import type { pointActivities } from './points';
 /**
  * The worker's side of the audit trail: every activity that changes state leaves one entry, as
  * actor `worker`, with its run's workflow id and the transactions it sent. Which activities, and
- * what each entry says, is this one table; the entry is appended after the activity succeeds,
- * keyed by the activity execution, so a retry that finds the effect done does not record it twice.
+ * what each entry says, is this one table; the entry is keyed by the activity execution, so a
+ * retry that finds the effect done does not record it twice. An activity that only touches the
+ * database (DATABASE_ONLY) writes its effect and its entry in one transaction; one that also talks
+ * to the chain or a peer appends its entry once the effect is made (a transaction must not wait
+ * on a receipt).
  */
 type Composed = ReturnType<typeof contractActivities> &
   ReturnType<typeof nodeActivities> &
@@ -68,6 +71,26 @@ export const AUDITED_ACTIVITIES: Describers = {
   rollbackExchange: (a, r) => ({ action: 'exchange.rollback', object: `exchange:${a.exchangeId}`, after: { revoked: r.revoked, reason: a.reason, txHashes: r.txHashes }, txHash: txOf(r.txHashes) }),
 };
 
+/**
+ * Activities whose every effect is in the database: effect and entry commit together (one
+ * transaction instead of one per write plus one for the entry), and neither exists without the other.
+ */
+const DATABASE_ONLY: ReadonlySet<keyof Composed> = new Set<keyof Composed>([
+  'createNodes',
+  'applyPrevRootUpdate',
+  'acceptPeerUpdate',
+  'markExchangeOutcome',
+  'notifyParticipants',
+  'notifyRevocation',
+  'notifyIncident',
+  'notifyEscalation',
+  'openIncident',
+  'awaitReview',
+  'escalateIncident',
+  'recordReview',
+  'closeIncident',
+]);
+
 type AsyncFn = (...args: never[]) => Promise<unknown>;
 
 /** The run and execution an activity belongs to; none when called outside Temporal (a direct call in a test). */
@@ -87,14 +110,19 @@ export function withAuditTrail<T extends Record<string, AsyncFn>>(activities: T,
   for (const [name, describe] of Object.entries(AUDITED_ACTIVITIES) as [string, (args: unknown, result: unknown) => Entry][]) {
     const fn = activities[name];
     if (!fn) continue;
-    wrapped[name] = async (...args: never[]) => {
-      const result = await fn(...args);
+    const entryOf = (args: never[], result: unknown): NewAuditEntry => {
       const run = execution();
-      // Appended once the effect is made; if the append fails the activity fails, and its retry (which
-      // finds the effect done) appends it then.
-      await store.appendAudit({ actor: 'worker', ...describe(args[0], result), workflowId: run?.workflowId ?? null, ...(run ? { dedupKey: run.dedupKey } : {}) });
-      return result;
+      return { actor: 'worker', ...describe(args[0], result), workflowId: run?.workflowId ?? null, ...(run ? { dedupKey: run.dedupKey } : {}) };
     };
+    wrapped[name] = DATABASE_ONLY.has(name as keyof Composed)
+      ? (...args: never[]) => store.recordWithAudit(() => fn(...args), (result) => entryOf(args, result))
+      : async (...args: never[]) => {
+          const result = await fn(...args);
+          // Appended once the effect is made; if the append fails the activity fails, and its retry (which
+          // finds the effect done) appends it then.
+          await store.appendAudit(entryOf(args, result));
+          return result;
+        };
   }
   return wrapped as T;
 }
