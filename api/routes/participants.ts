@@ -260,37 +260,31 @@ export function participantRoutes({ store, workflows, chain, log }: ApiDeps): Ap
     return c.json(publicView(after), 200);
   });
 
-  app.openapi(suspendRoute, async (c) => {
-    const { id } = c.req.valid('param');
-    const { reason } = c.req.valid('json');
+  /**
+   * Suspends (to 'suspended') or reinstates (to 'active') an organisation, with the reason in the
+   * audit trail; asking for the state it is already in is a CONFLICT that says since when.
+   */
+  const setStanding = (to: 'suspended' | 'active') => async (c: Context<AppEnv>, id: string, reason: string) => {
     await managed(c, id);
+    const action = to === 'suspended' ? 'participant.suspend' : 'participant.reinstate';
     const { after } = await auditedChange(
       c,
       store,
       async () => {
-        const changed = await store.setSuspensionIf(id, 'active', { at: new Date(), reason });
-        return changed ?? alreadyIn(await store.getParticipant(id), id, 'suspended');
+        const changed =
+          to === 'suspended' ? await store.setSuspensionIf(id, 'active', { at: new Date(), reason }) : await store.setSuspensionIf(id, 'suspended', null);
+        return changed ?? alreadyIn(await store.getParticipant(id), id, to);
       },
-      ({ before, after }) => ({ action: 'participant.suspend', object: `participant:${id}`, before: publicView(before), after: publicView(after) }),
+      // A suspension keeps its reason on the organisation; a reinstatement's is only in the trail.
+      ({ before, after }) => ({ action, object: `participant:${id}`, before: publicView(before), after: to === 'suspended' ? publicView(after) : { ...publicView(after), reason } }),
     );
     return c.json(publicView(after), 200);
-  });
+  };
+  const suspend = setStanding('suspended');
+  const reinstate = setStanding('active');
 
-  app.openapi(reinstateRoute, async (c) => {
-    const { id } = c.req.valid('param');
-    const { reason } = c.req.valid('json');
-    await managed(c, id);
-    const { after } = await auditedChange(
-      c,
-      store,
-      async () => {
-        const changed = await store.setSuspensionIf(id, 'suspended', null);
-        return changed ?? alreadyIn(await store.getParticipant(id), id, 'active');
-      },
-      ({ before, after }) => ({ action: 'participant.reinstate', object: `participant:${id}`, before: publicView(before), after: { ...publicView(after), reason } }),
-    );
-    return c.json(publicView(after), 200);
-  });
+  app.openapi(suspendRoute, (c) => suspend(c, c.req.valid('param').id, c.req.valid('json').reason));
+  app.openapi(reinstateRoute, (c) => reinstate(c, c.req.valid('param').id, c.req.valid('json').reason));
 
   app.openapi(getRoute, async (c) => {
     const participant = await visibleParticipant(c, 'participants:read', c.req.valid('param').id);
