@@ -4,7 +4,7 @@ import { detectionIncidentId, incidentWorkflowId } from '../../domain/workflow-i
 import { reviewSignal, reviewUpdate } from '../../workflows/definitions';
 import { expectBooksBalance, expectLedgerInvariant, expectWalletGains, walletBalances } from '../support/books';
 import { contractBody } from '../support/contract-body';
-import { deposit, registerMember, startStack, units, waitForExchange, type Member, type Stack } from '../support/stack';
+import { deposit, registerMember, startStack, units, waitForExchange, waitForIncident, type Member, type Stack } from '../support/stack';
 import { startWebhookSink, type WebhookSink } from '../support/webhooks';
 
 /**
@@ -97,15 +97,7 @@ describe('incidents: detection, review and correction of the AI provider 10 poin
     return res.body.exchangeId;
   }
 
-  async function incidentReaches(incidentId: string, status: string, timeoutMs = 45_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const incident = await stack.db.store.getIncident(incidentId);
-      if (incident?.status === status) return incident;
-      if (Date.now() > deadline) throw new Error(`incident ${incidentId} is ${incident?.status ?? 'missing'}, not ${status}`);
-      await new Promise((res) => setTimeout(res, 200));
-    }
-  }
+  const incidentReaches = (incidentId: string, status: string, timeoutMs?: number) => waitForIncident(stack, incidentId, status, timeoutMs);
 
   const steps = async (incidentId: string) => (await stack.db.store.listIncidentEvents(incidentId)).map((e) => e.step);
   const recipients = () => [p, c, u];

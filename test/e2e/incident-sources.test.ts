@@ -7,7 +7,7 @@ import { exchangeIdFor } from '../../lib/ids';
 import { ensureReconciliationSchedule } from '../../worker/reconciliation-schedule';
 import { expectBooksBalance, expectLedgerInvariant, expectWalletGains, walletBalances } from '../support/books';
 import { contractBody } from '../support/contract-body';
-import { deposit, registerMember, startStack, units, waitForExchange, type Member, type Stack } from '../support/stack';
+import { deposit, registerMember, startStack, units, waitForExchange, waitForIncident, type Member, type Stack } from '../support/stack';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -107,15 +107,7 @@ describe('incidents: disputes, reconciliation and cancellation', () => {
     return res.body.incidentId;
   }
 
-  async function incidentReaches(incidentId: string, status: string, timeoutMs = 45_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const incident = await stack.db.store.getIncident(incidentId);
-      if (incident?.status === status) return incident;
-      if (Date.now() > deadline) throw new Error(`incident ${incidentId} is ${incident?.status ?? 'missing'}, not ${status}`);
-      await new Promise((res) => setTimeout(res, 200));
-    }
-  }
+  const incidentReaches = (incidentId: string, status: string, timeoutMs?: number) => waitForIncident(stack, incidentId, status, timeoutMs);
 
   /** An exchange on uc-src-queue whose provider line was revoked on chain behind the DVCT's back, then released: 5 points short after its run. */
   async function releasedShort(): Promise<string> {

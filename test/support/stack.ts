@@ -241,6 +241,17 @@ export async function waitForExchange(stack: Stack, id: string, key: string, unt
   throw new Error(`exchange ${id} did not reach the expected state: ${JSON.stringify(last?.body)}`);
 }
 
+/** Waits until the incident's stored status is `status`; fails naming the status it is stuck in. */
+export async function waitForIncident(stack: Stack, incidentId: string, status: string, timeoutMs = 45_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const incident = await stack.db.store.getIncident(incidentId);
+    if (incident?.status === status) return incident;
+    if (Date.now() > deadline) throw new Error(`incident ${incidentId} is ${incident?.status ?? 'missing'}, not ${status}`);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+}
+
 export function units(points: number | string): string {
   return pointsToUnits(points).toString();
 }
