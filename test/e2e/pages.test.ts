@@ -1,11 +1,9 @@
-import { serve, type ServerType } from '@hono/node-server';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { designSequenceContract } from '../support/contract-body';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeIdFor } from '../../lib/ids';
-import { ARTIFACTS_DIR, launchChromium } from '../support/browser';
+import { ARTIFACTS_DIR, openPagesInBrowser, type PagesInBrowser } from '../support/browser';
 import { deposit, registerMember, startStack, waitForExchange, type Member, type Stack } from '../support/stack';
 
 /**
@@ -16,7 +14,7 @@ import { deposit, registerMember, startStack, waitForExchange, type Member, type
  */
 describe('the lineage and provider report pages', () => {
   let stack: Stack;
-  let server: ServerType;
+  let pages: PagesInBrowser;
   let base: string;
   let browser: Browser;
   let o: Member, p1: Member, c1: Member, c2: Member;
@@ -61,15 +59,12 @@ describe('the lineage and provider report pages', () => {
       report({ dataId: 'c1-chain', dataProviderId: 'viz-c1', dataConsumerId: 'viz-c2', prevDataId: 'p1-raw', outputDataId: 'c2-final', outputDataType: 'final-data' }),
     );
 
-    server = serve({ fetch: stack.app.fetch, hostname: '127.0.0.1', port: 0 });
-    await new Promise<void>((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await launchChromium();
+    pages = await openPagesInBrowser(stack.app);
+    ({ base, browser } = pages);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    server?.close();
+    await pages?.close();
     await stack?.close();
   });
 

@@ -1,11 +1,9 @@
-import { serve, type ServerType } from '@hono/node-server';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type Member } from '../api/harness';
 import { exchange } from '../db/fixtures';
-import { ARTIFACTS_DIR, launchChromium } from '../support/browser';
+import { ARTIFACTS_DIR, openPagesInBrowser, type PagesInBrowser } from '../support/browser';
 
 /**
  * The linking attack against the provider report. Anyone may name any data as the parent of the
@@ -23,7 +21,7 @@ import { ARTIFACTS_DIR, launchChromium } from '../support/browser';
  */
 let h: Harness;
 let m: Record<'x' | 'xp' | 'v1' | 'v2' | 'v3', Member>;
-let server: ServerType;
+let pages: PagesInBrowser;
 let browser: Browser;
 let base: string;
 
@@ -86,14 +84,11 @@ beforeAll(async () => {
     await store.recordPropagation({ ancestorNodeId: ancestor, exchangeId: 'ex-b', viaNodeId: via, depth });
   }
 
-  server = serve({ fetch: h.app.fetch, hostname: '127.0.0.1', port: 0 });
-  await new Promise<void>((resolve) => server.once('listening', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await launchChromium();
+  pages = await openPagesInBrowser(h.app);
+  ({ base, browser } = pages);
 });
 afterAll(async () => {
-  await browser?.close();
-  server?.close();
+  await pages?.close();
   await h?.close();
 });
 

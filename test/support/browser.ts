@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
@@ -34,4 +36,29 @@ export async function launchChromium(): Promise<Browser> {
     // No sandbox: CI runs as root, where Chromium refuses its sandbox. No background calls home.
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update'],
   });
+}
+
+/** The API's pages served on a free loopback port, and a browser to open them. */
+export interface PagesInBrowser {
+  base: string;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+export async function openPagesInBrowser(app: { fetch: (request: Request) => Response | Promise<Response> }): Promise<PagesInBrowser> {
+  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const browser = await launchChromium().catch((err: unknown) => {
+    server.close();
+    throw err;
+  });
+  return {
+    base,
+    browser,
+    async close() {
+      await browser.close();
+      server.close();
+    },
+  };
 }
