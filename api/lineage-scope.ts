@@ -1,6 +1,7 @@
 import type { Lineage, LinkRecord, NodeRecord, Store } from '../db/store';
 import type { NodeViewFilter } from '../db/store/nodes';
 import { authorityRolesOf, type AuthorityRole, type AuthzObject } from '../domain/authority';
+import { nodesJoinedTo } from '../domain/joined-nodes';
 import type { Actor } from './auth';
 import { decision } from './authorize';
 
@@ -115,18 +116,8 @@ export async function lineageScopeOf(principal: Actor, store: Store): Promise<Li
     },
     restrict(walk, startId) {
       const edges = walk.edges.filter((e) => readableExchange(e.exchangeId));
-      const reachable = new Set([startId]);
       // Along visible links only, in both directions the walk went (edges only ever join walked nodes).
-      for (let grew = true; grew; ) {
-        grew = false;
-        for (const e of edges) {
-          if (reachable.has(e.parentNodeId) !== reachable.has(e.childNodeId)) {
-            reachable.add(e.parentNodeId);
-            reachable.add(e.childNodeId);
-            grew = true;
-          }
-        }
-      }
+      const reachable = nodesJoinedTo(startId, edges.map((e) => [e.parentNodeId, e.childNodeId] as const));
       return { nodes: walk.nodes.filter((n) => reachable.has(n.nodeId)), edges: edges.filter((e) => reachable.has(e.parentNodeId)), truncated: walk.truncated };
     },
     grantsCover: (link) => granted(link.exchangeId, link.usecaseContractId),

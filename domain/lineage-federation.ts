@@ -1,3 +1,5 @@
+import { nodesJoinedTo } from './joined-nodes';
+
 /**
  * A lineage walk that crosses instances. Each instance walks only its own copy of the graph; a
  * node homed on a peer is a door: its home knows the rest. This module keeps the bookkeeping of
@@ -142,17 +144,7 @@ export async function walkAcrossInstances(
  */
 export function keepLinks(graph: FederatedGraph, startId: string, keep: (edge: FederatedEdge) => boolean): FederatedGraph {
   const edges = graph.edges.filter(keep);
-  const joined = new Set([startId]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const e of edges) {
-      if (joined.has(e.from) !== joined.has(e.to)) {
-        joined.add(e.from);
-        joined.add(e.to);
-        grew = true;
-      }
-    }
-  }
+  const joined = nodesJoinedTo(startId, edges.map((e) => [e.from, e.to] as const));
   return { nodes: graph.nodes.filter((n) => joined.has(n.nodeId)), edges: edges.filter((e) => joined.has(e.from) && joined.has(e.to)), truncated: graph.truncated };
 }
 
